@@ -29,7 +29,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _validate_namespace(_inst: object, _attr: object, value: object) -> None:
+def _validate_namespace(_inst: object, _attr: object, value: Any) -> None:
     if not isinstance(value, str) or not _NAMESPACE_RE.fullmatch(value):
         raise InvalidInputError(
             f"namespace {value!r} is not a DNS-1123 label: lower-case letters, digits and '-', "
@@ -37,7 +37,7 @@ def _validate_namespace(_inst: object, _attr: object, value: object) -> None:
         )
 
 
-def _validate_owner(_inst: object, _attr: object, value: object) -> None:
+def _validate_owner(_inst: object, _attr: object, value: Any) -> None:
     if not isinstance(value, str) or not _OWNER_RE.fullmatch(value):
         raise InvalidInputError(
             f"owner {value!r} must be a non-empty string of letters, digits, '-', '_' and '.'"
@@ -209,8 +209,8 @@ def _make_cluster_wide() -> Account:
     # Built without __init__: no validator could accept the empty namespace and owner, which
     # is what makes this instance impossible to forge through the constructor.
     account = object.__new__(Account)
-    object.__setattr__(account, "namespace", "")
-    object.__setattr__(account, "owner", "")
+    for name in ("namespace", "owner"):
+        object.__setattr__(account, name, "")
     return account
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Generator
-from typing import Final
+from typing import Final, cast
 
 import httpx
 
@@ -34,7 +34,7 @@ class Secret:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
-        if not isinstance(value, str):
+        if not isinstance(cast("object", value), str):
             msg = f"a Secret holds a str, not {type(value).__name__}"
             raise InvalidInputError(msg)
         self._value = value

@@ -1,0 +1,221 @@
+"""The async HTTP session of every backend: one pooled client, failover, read retries.
+
+Sequencing only: :mod:`asgard._http._policy` decides which server, how long to wait and which
+error to raise; this module sends and reads. ``_sync.py`` beside it is generated from this file
+by ``scripts/unasync.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Final
+
+import httpx
+
+from asgard._acompat import AsyncLimiter, asleep
+from asgard._http._dialect import Dialect
+from asgard._http._policy import (
+    Done,
+    Failure,
+    HttpConfig,
+    Plan,
+    Probe,
+    Reply,
+    Send,
+    ServerPool,
+    error_for_reply,
+    failure_of,
+    redact_url,
+)
+from asgard.errors import BackendUnavailableError, InvalidInputError
+
+__all__ = ["AsyncHttpSession"]
+
+logger: Final = logging.getLogger("asgard.http")
+
+_USE_SESSION_AUTH: Final[Any] = object()
+_HEADERS: Final = {"Accept": "application/json"}
+
+
+class AsyncHttpSession:
+    """One backend's connection to its servers: a pooled client and the leader remembered.
+
+    Shared by a cluster-wide backend and every backend its ``for_account`` makes; only the
+    backend that created it closes it, and a client that was injected is never closed.
+    """
+
+    def __init__(
+        self,
+        config: HttpConfig,
+        dialect: Dialect,
+        *,
+        auth: httpx.Auth | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.config = config
+        self.dialect = dialect
+        self.pool = ServerPool(config.servers)
+        self.limiter = AsyncLimiter(config.max_concurrency)
+        self._auth = auth
+        self._owns_client = client is None
+        if client is None:
+            client = httpx.AsyncClient(
+                verify=config.ssl_context if config.ssl_context is not None else True,
+                timeout=config.timeout if config.timeout is not None else 10.0,
+                follow_redirects=False,
+                limits=httpx.Limits(
+                    max_connections=max(100, config.max_concurrency),
+                    max_keepalive_connections=config.max_concurrency,
+                ),
+            )
+        self._client = client
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
+        return self._closed
+
+    async def aclose(self) -> None:
+        """Close the client if this session created it; later requests raise."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        write: bool | None = None,
+        base_url: str | None = None,
+        auth: Any = _USE_SESSION_AUTH,
+        dialect: Dialect | None = None,
+    ) -> Reply:
+        """Send one call, with failover and retries as :class:`Plan` decides, and return the
+        2xx answer.
+
+        ``base_url`` sends to one server that is not in the configured list (a Mesos agent),
+        with ``auth`` (None unless given). ``write`` overrides the method's idempotency.
+
+        Raises:
+            BackendError: a subclass saying what went wrong (see :mod:`asgard.errors`).
+            NotFoundError, ConflictError: for 404 and 409 answers.
+        """
+        if self._closed:
+            raise BackendUnavailableError(
+                f"the {self.config.backend} backend is closed",
+                backend=self.config.backend,
+                method=method,
+                url=redact_url((base_url or self.pool.servers[0]) + path),
+            )
+        dialect = dialect or self.dialect
+        if base_url is None:
+            pool = self.pool
+            send_auth = self._auth if auth is _USE_SESSION_AUTH else auth
+        else:
+            pool = ServerPool([base_url])
+            send_auth = None if auth is _USE_SESSION_AUTH else auth
+        plan = Plan(self.config, pool, dialect, method, path, write=write)
+        step: Send | Probe = plan.first()
+        while True:
+            if isinstance(step, Probe):
+                step = plan.probed(await self._find_leader(pool, dialect))
+                continue
+            if step.delay:
+                await asleep(step.delay)
+            server = pool.servers[step.index]
+            try:
+                reply = await self._send(method, server, path, params, json, send_auth)
+            except httpx.TransportError as exc:
+                step = plan.failed(step.index, failure_of(exc))
+                continue
+            except httpx.DecodingError:
+                step = plan.failed(step.index, Failure.BROKEN)
+                continue
+            outcome = plan.answered(step.index, reply)
+            if isinstance(outcome, Done):
+                if not outcome.reply.ok:
+                    raise error_for_reply(outcome.reply, dialect)
+                return outcome.reply
+            step = outcome
+
+    async def _send(
+        self,
+        method: str,
+        server: str,
+        path: str,
+        params: Any,
+        json: Any,
+        auth: httpx.Auth | None,
+    ) -> Reply:
+        url = server + path
+        try:
+            request = self._client.build_request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=_HEADERS,
+                timeout=(
+                    self.config.timeout
+                    if self.config.timeout is not None
+                    else httpx.USE_CLIENT_DEFAULT
+                ),
+            )
+        except httpx.InvalidURL:
+            raise InvalidInputError(f"cannot build a request for {redact_url(url)}") from None
+        started = time.perf_counter()
+        try:
+            response = await self._client.send(request, auth=auth, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s -> %s after %.1f ms (%s)",
+                    method,
+                    path,
+                    type(exc).__name__,
+                    (time.perf_counter() - started) * 1000,
+                    redact_url(server),
+                )
+            raise
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.1f ms (%s)",
+                method,
+                path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+                redact_url(server),
+            )
+        return Reply(
+            status=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            method=method,
+            url=redact_url(request.url),
+            server=server,
+            backend=self.config.backend,
+        )
+
+    async def _find_leader(self, pool: ServerPool, dialect: Dialect) -> int | None:
+        """Ask each configured server which one leads; the first configured answer wins."""
+        if dialect.probe_path is None:
+            return None
+        for server in pool.servers:
+            try:
+                reply = await self._send("GET", server, dialect.probe_path, None, None, self._auth)
+            except httpx.HTTPError:
+                continue
+            named = dialect.probe(reply.status, reply.headers, reply.content)
+            if named is None:
+                continue
+            index = pool.index_of(named, scheme=server.split(":", 1)[0])
+            if index is not None:
+                return index
+        return None

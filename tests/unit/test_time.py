@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from asgard._time import parse_timestamp
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2015-09-29T15:59:51.164Z", datetime(2015, 9, 29, 15, 59, 51, 164000, timezone.utc)),
+        ("2015-09-29T15:59:51Z", datetime(2015, 9, 29, 15, 59, 51, tzinfo=timezone.utc)),
+        ("2015-09-29T15:59:51.123456789Z", datetime(2015, 9, 29, 15, 59, 51, 123456, timezone.utc)),
+        ("2015-09-29T15:59:51.1+00:00", datetime(2015, 9, 29, 15, 59, 51, 100000, timezone.utc)),
+        ("2015-09-29T15:59", datetime(2015, 9, 29, 15, 59, tzinfo=timezone.utc)),
+        (
+            "2015-09-29T15:59:51-0300",
+            datetime(2015, 9, 29, 15, 59, 51, tzinfo=timezone(timedelta(hours=-3))),
+        ),
+    ],
+)
+def test_marathon_iso_strings(text: str, expected: datetime) -> None:
+    parsed = parse_timestamp(text)
+    assert parsed == expected
+    assert parsed.tzinfo is not None
+
+
+def test_mesos_epoch_numbers() -> None:
+    assert parse_timestamp(1517400153.5) == datetime(
+        2018, 1, 31, 12, 2, 33, 500000, tzinfo=timezone.utc
+    )
+    assert parse_timestamp(0) == datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("bad", ["", "yesterday", "2015-13-01T00:00:00Z", "2015-09-29", True, None, 1e300, [1]])
+def test_non_timestamps_raise_value_error(bad: object) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - the parsers turn it into MalformedResponseError
+        parse_timestamp(bad)  # type: ignore[arg-type]
