@@ -1,0 +1,79 @@
+"""The bounded gather twins: one result or exception per item, in order, within the bound."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from asgard._acompat import AsyncLimiter, agather_bounded, asleep
+
+
+@pytest.mark.anyio
+async def test_results_and_exceptions_come_back_one_per_item_in_order() -> None:
+    async def work(item: int) -> int:
+        await asleep(0.001 * (5 - item % 5))
+        if item % 3 == 0:
+            raise ValueError(f"item {item}")
+        return item * 10
+
+    results = await agather_bounded(work, range(10), AsyncLimiter(4))
+    assert len(results) == 10
+    for item, result in enumerate(results):
+        if item % 3 == 0:
+            assert isinstance(result, ValueError)
+            assert str(result) == f"item {item}"
+        else:
+            assert result == item * 10
+
+
+@pytest.mark.anyio
+async def test_the_bound_is_reached_and_never_passed() -> None:
+    lock = threading.Lock()
+    running = 0
+    peak = 0
+
+    async def work(item: int) -> int:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        await asleep(0.01)
+        with lock:
+            running -= 1
+        return item
+
+    limiter = AsyncLimiter(3)
+    assert await agather_bounded(work, range(12), limiter) == list(range(12))
+    assert peak == 3
+
+
+@pytest.mark.anyio
+async def test_empty_and_single_inputs() -> None:
+    async def work(item: int) -> int:
+        return item + 1
+
+    assert await agather_bounded(work, [], AsyncLimiter(2)) == []
+    assert await agather_bounded(work, [1], AsyncLimiter(2)) == [2]
+
+
+class Stop(BaseException):
+    """Stands for cancellation and interrupts: never turned into a per-item result."""
+
+
+def holds(exc: BaseException, kind: type[BaseException]) -> bool:
+    if isinstance(exc, kind):
+        return True
+    return any(holds(inner, kind) for inner in getattr(exc, "exceptions", ()))
+
+
+@pytest.mark.anyio
+async def test_base_exceptions_are_not_swallowed() -> None:
+    async def work(item: int) -> int:
+        if item == 1:
+            raise Stop
+        return item
+
+    with pytest.raises(BaseException) as caught:  # noqa: PT011
+        await agather_bounded(work, [0, 1, 2], AsyncLimiter(2))
+    assert holds(caught.value, Stop)
