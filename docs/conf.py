@@ -6,7 +6,7 @@ from asgard import __version__
 
 project = "asgard"
 author = "The asgard developers"
-copyright = "2026, the asgard developers"  # noqa: A001
+copyright = "2026, the asgard developers"
 release = __version__
 version = ".".join(release.split(".")[:2])
 

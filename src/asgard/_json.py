@@ -46,7 +46,7 @@ JsonDict = dict[str, Any]
 _FAST_PATH_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
-class _Mismatch(Exception):
+class _MismatchError(Exception):
     """A payload value is of the wrong type, found on the fast path (no path known yet)."""
 
 
@@ -117,7 +117,7 @@ def _fail(container: Any, key: str, expected: str, value: Any) -> NoReturn:
             f"field {key!r} should be {expected}, not {_kind(value)}",
             path=f"{container.path}/{key}",
         )
-    raise _Mismatch(key)
+    raise _MismatchError(key)
 
 
 def _kind(value: Any) -> str:
@@ -143,15 +143,17 @@ def parse(parser: Callable[[Any], T], payload: Any, *, what: str = "payload") ->
     """
     try:
         return parser(payload)
-    except _FAST_PATH_ERRORS + (_Mismatch,):
+    except (*_FAST_PATH_ERRORS, _MismatchError):
         pass
     try:
         parser(_wrap(payload, ""))
     except MalformedResponseError:
         raise
-    except _FAST_PATH_ERRORS + (_Mismatch,) as exc:
+    except (*_FAST_PATH_ERRORS, _MismatchError) as exc:
         # The parser tripped over something the checked view cannot see (a computed value).
-        raise MalformedResponseError(f"the {what} could not be read ({type(exc).__name__})") from None
+        raise MalformedResponseError(
+            f"the {what} could not be read ({type(exc).__name__})"
+        ) from None
     # The checked run succeeded where the raw run failed: only a wrapper difference could do
     # that, which would be a bug in this module; report it rather than return a half-result.
     raise MalformedResponseError(f"the {what} could not be read")

@@ -30,14 +30,14 @@ def parse_timestamp(value: str | float) -> datetime:
             :class:`~asgard.errors.MalformedResponseError` with the field's path).
     """
     if isinstance(value, bool):
-        raise ValueError(f"not a timestamp: {value!r}")  # noqa: TRY004 - parsers catch ValueError
+        raise ValueError(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
         try:
             return datetime.fromtimestamp(value, tz=timezone.utc)
         except (OverflowError, OSError) as exc:
             raise ValueError(f"timestamp {value!r} is out of range") from exc
     if not isinstance(value, str):
-        raise ValueError(f"not a timestamp: {type(value).__name__}")  # noqa: TRY004
+        raise ValueError(f"not a timestamp: {type(value).__name__}")
     match = _ISO.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"not an ISO-8601 timestamp: {value!r}")

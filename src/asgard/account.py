@@ -192,10 +192,10 @@ class Account:
 
     @property
     def owner_constraint(self) -> tuple[str, str, str]:
-        """The Marathon constraint that pins the account's apps to its agents.
+        r"""The Marathon constraint that pins the account's apps to its agents.
 
         Marathon matches ``LIKE`` against the whole attribute value as a Java regex, so the
-        owner is escaped (``dev.team`` → ``dev\\.team``).
+        owner is escaped (``dev.team`` → ``dev\.team``).
 
         Raises:
             TenancyViolationError: for the cluster-wide account, which has no owner to pin to.

@@ -8,18 +8,18 @@ tokens or environment values, and URLs carried by errors have their user-info re
 The tree::
 
     AsgardError
-    ├── InvalidInputError (also ValueError)   bad argument, id or AppSpec; raised before any request
+    ├── InvalidInputError (also ValueError)   bad argument, id or AppSpec, before any request
     ├── NotFoundError (also LookupError)      absent, or outside the account
-    ├── ConflictError                         app exists, or locked by a deployment (.deployment_ids)
+    ├── ConflictError                         app exists, or deployments lock it (.deployment_ids)
     │   └── TooManyDeploymentsError           Marathon's limit on running deployments (a 403 there)
     ├── UnsupportedOperationError             the backend lacks that capability
     ├── TenancyViolationError                 a server returned an object outside the account, or
     │                                         scoped code tried to widen its scope
     ├── DeploymentFailedError                 wait() saw the deployment fail or be rolled back
     │   └── DeploymentSupersededError         a newer deployment replaced it
-    ├── WaitTimeoutError                      wait() ran out of time; the deployment may still finish
+    ├── WaitTimeoutError                      wait() ran out of time; the deployment may go on
     └── BackendError                          .backend, .method, .url (no credentials), .status
-        ├── BackendUnavailableError           no configured server could serve the request, or closed
+        ├── BackendUnavailableError           no configured server could serve it, or closed
         │   └── NoLeaderError                 servers answered, none is the leader
         ├── BackendTimeoutError               a read timed out after its retries
         ├── WriteOutcomeUnknownError          a write's reply was lost; never retried

@@ -267,7 +267,9 @@ async def test_a_write_redirected_by_a_standby_reaches_the_leader_once() -> None
 async def test_a_write_refused_by_every_leaderless_standby_is_no_leader() -> None:
     routes = [
         respx.post(f"{server}/v2/apps").mock(
-            return_value=httpx.Response(502, content=JETTY_502, headers={"Content-Type": "text/html"})
+            return_value=httpx.Response(
+                502, content=JETTY_502, headers={"Content-Type": "text/html"}
+            )
         )
         for server in (MT1, MT2)
     ]
@@ -381,7 +383,9 @@ async def test_a_500_on_a_read_is_a_server_error_without_retry() -> None:
 @respx.mock
 async def test_an_html_answer_to_a_read_is_malformed_not_a_json_error() -> None:
     respx.get(f"{MT1}/v2/apps").mock(
-        return_value=httpx.Response(200, text="<html>login</html>", headers={"Content-Type": "text/html"})
+        return_value=httpx.Response(
+            200, text="<html>login</html>", headers={"Content-Type": "text/html"}
+        )
     )
     http = session([MT1], MARATHON)
     reply = await http.request("GET", "/v2/apps")

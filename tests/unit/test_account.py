@@ -59,8 +59,8 @@ def test_cluster_wide_cannot_be_forged_through_the_constructor() -> None:
 
 
 def test_accounts_are_frozen_values() -> None:
-    assert DEV == Account(namespace="dev", owner="dev-team")
-    assert DEV != Account(namespace="dev", owner="other")
+    assert Account(namespace="dev", owner="dev-team") == DEV
+    assert Account(namespace="dev", owner="other") != DEV
     with pytest.raises(AttributeError):
         DEV.namespace = "prod"  # type: ignore[misc]
 

@@ -38,8 +38,12 @@ GOOD = {"data": {"items": [{"id": "a", "count": 1, "ratio": 0.5, "at": "2020-01-
 def test_valid_payloads_parse_on_the_fast_path() -> None:
     items = j.parse(parse_items, GOOD)
     assert items[0].id == "a"
-    assert items[0].at is not None and items[0].at.year == 2020
-    assert j.parse(parse_items, {"data": {"items": [{"id": "b", "count": 2.0, "extra": 1}]}})[0].count == 2
+    assert items[0].at is not None
+    assert items[0].at.year == 2020
+    assert (
+        j.parse(parse_items, {"data": {"items": [{"id": "b", "count": 2.0, "extra": 1}]}})[0].count
+        == 2
+    )
 
 
 @pytest.mark.parametrize(
@@ -49,13 +53,29 @@ def test_valid_payloads_parse_on_the_fast_path() -> None:
         ({"data": []}, "/data", "an object"),
         ({"data": {"items": {}}}, "/data/items", "an array"),
         ({"data": {"items": [{"count": 1}]}}, "/data/items/0/id", "missing"),
-        ({"data": {"items": [{"id": "a", "count": 1}, {"id": 2, "count": 1}]}}, "/data/items/1/id", "a string"),
+        (
+            {"data": {"items": [{"id": "a", "count": 1}, {"id": 2, "count": 1}]}},
+            "/data/items/1/id",
+            "a string",
+        ),
         ({"data": {"items": [{"id": "a", "count": "1"}]}}, "/data/items/0/count", "an integer"),
         ({"data": {"items": [{"id": "a", "count": True}]}}, "/data/items/0/count", "an integer"),
         ({"data": {"items": [{"id": "a", "count": 1.5}]}}, "/data/items/0/count", "an integer"),
-        ({"data": {"items": [{"id": "a", "count": 1, "ratio": "x"}]}}, "/data/items/0/ratio", "number"),
-        ({"data": {"items": [{"id": "a", "count": 1, "at": "soon"}]}}, "/data/items/0/at", "timestamp"),
-        ({"data": {"items": [{"id": "a", "count": 1, "tags": "x"}]}}, "/data/items/0/tags", "an array"),
+        (
+            {"data": {"items": [{"id": "a", "count": 1, "ratio": "x"}]}},
+            "/data/items/0/ratio",
+            "number",
+        ),
+        (
+            {"data": {"items": [{"id": "a", "count": 1, "at": "soon"}]}},
+            "/data/items/0/at",
+            "timestamp",
+        ),
+        (
+            {"data": {"items": [{"id": "a", "count": 1, "tags": "x"}]}},
+            "/data/items/0/tags",
+            "an array",
+        ),
         ({"data": {"items": [None]}}, "", "could not be read"),
         ([], "", "could not be read"),
     ],

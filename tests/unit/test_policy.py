@@ -85,7 +85,17 @@ def test_servers_are_normalized(given: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "m1:5050", "ftp://m1", "http://", "http://m1:99999", "http://m1/?a=1", "http://m1/#x", None, 5],
+    [
+        "",
+        "m1:5050",
+        "ftp://m1",
+        "http://",
+        "http://m1:99999",
+        "http://m1/?a=1",
+        "http://m1/#x",
+        None,
+        5,
+    ],
 )
 def test_bad_servers_are_invalid_input(bad: object) -> None:
     with pytest.raises(InvalidInputError):
@@ -287,7 +297,12 @@ def test_no_leader_reads_are_retried_then_raise_no_leader() -> None:
 
 def test_gateway_errors_on_reads_retry_then_become_server_errors() -> None:
     p = Plan(config(1), ServerPool(SERVERS), MARATHON, "GET", "/v2/apps", rng=random.Random(0))
-    assert isinstance(p.answered(0, reply(504, b"<html><title>Error 504 Connection to leader timed out</title></html>")), Send)
+    assert isinstance(
+        p.answered(
+            0, reply(504, b"<html><title>Error 504 Connection to leader timed out</title></html>")
+        ),
+        Send,
+    )
     with pytest.raises(ServerError):
         p.answered(1, reply(502, b"bad gateway"))
 
@@ -414,12 +429,20 @@ def test_marathon_details_in_both_formats() -> None:
         b' {"path": "/mem", "errors": ["c"]}, {"errors": ["whole"]}, 3]}',
     )
     assert listed.details == {"/mem": ("a", "b", "c"), "": ("whole",)}
-    text = MARATHON.error_body(400, "application/json", b'{"message": "Invalid JSON", "details": "Unexpected end"}')
+    text = MARATHON.error_body(
+        400, "application/json", b'{"message": "Invalid JSON", "details": "Unexpected end"}'
+    )
     assert text.details == {"": ("Unexpected end",)}
     dcos = MARATHON.error_body(400, "application/json", b'{"errors": [{"error": "bad id"}]}')
     assert dcos.message == "bad id"
     assert dcos.details == {"": ("bad id",)}
-    for junk in (b"", b"[1]", b"null", b"{not json", b'{"message": 5, "details": {}, "deployments": "x"}'):
+    for junk in (
+        b"",
+        b"[1]",
+        b"null",
+        b"{not json",
+        b'{"message": 5, "details": {}, "deployments": "x"}',
+    ):
         assert MARATHON.error_body(400, "application/json", junk).details == {}
 
 
@@ -445,7 +468,11 @@ def test_probes() -> None:
         (400, b"bad", RequestRejectedError),
         (405, b"", RequestRejectedError),
         (403, b'{"message": "no"}', PermissionDeniedError),
-        (403, b'{"message": "Max number (5) of running deployments is achieved"}', TooManyDeploymentsError),
+        (
+            403,
+            b'{"message": "Max number (5) of running deployments is achieved"}',
+            TooManyDeploymentsError,
+        ),
         (404, b"", NotFoundError),
         (409, b'{"message": "exists"}', ConflictError),
         (500, b"<html><title>oops</title></html>", ServerError),

@@ -34,7 +34,9 @@ def test_mesos_epoch_numbers() -> None:
     assert parse_timestamp(0) == datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("bad", ["", "yesterday", "2015-13-01T00:00:00Z", "2015-09-29", True, None, 1e300, [1]])
+@pytest.mark.parametrize(
+    "bad", ["", "yesterday", "2015-13-01T00:00:00Z", "2015-09-29", True, None, 1e300, [1]]
+)
 def test_non_timestamps_raise_value_error(bad: object) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the parsers turn it into MalformedResponseError
         parse_timestamp(bad)  # type: ignore[arg-type]

@@ -1,2 +1,4 @@
-"""asgard's HTTP layer: the only place (with :mod:`asgard.auth` and :mod:`asgard.testing`) that
-imports httpx. Private: backends use it, users never see it."""
+"""asgard's HTTP layer, private to the backends.
+
+With :mod:`asgard.auth` and :mod:`asgard.testing`, the only place that imports httpx.
+"""

@@ -71,8 +71,10 @@ class Dialect:
     """A response header naming the leader's URL, or None."""
 
     def refusal(self, status: int, content_type: str, content: bytes) -> str | None:
-        """``"no_leader"`` or ``"overloaded"`` when the answer proves the request was refused
-        without being applied (a standby's no-leader answer); None otherwise."""
+        """Whether the answer proves the request was refused without being applied.
+
+        Returns ``"no_leader"`` (a standby with no leader) or ``"overloaded"``; None otherwise.
+        """
         return None
 
     def probe(self, status: int, headers: Mapping[str, str], content: bytes) -> str | None:
@@ -161,9 +163,7 @@ class _Marathon(Dialect):
                 raw_path = item.get("path")
                 path = raw_path if isinstance(raw_path, str) else ""
                 errors = item.get("errors")
-                texts = (
-                    tuple(str(error) for error in errors) if isinstance(errors, list) else ()
-                )
+                texts = tuple(str(error) for error in errors) if isinstance(errors, list) else ()
                 details[path] = details.get(path, ()) + texts
         raw_errors = data.get("errors")
         if isinstance(raw_errors, list):

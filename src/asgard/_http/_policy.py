@@ -17,7 +17,6 @@ import enum
 import functools
 import os
 import random
-import re
 import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -158,9 +157,7 @@ def build_ssl_context(
             elif isinstance(cert, (str, os.PathLike)):
                 context.load_cert_chain(os.fspath(cert))
             else:
-                raise InvalidInputError(
-                    "cert must be a path or a (certfile, keyfile) tuple"
-                )
+                raise InvalidInputError("cert must be a path or a (certfile, keyfile) tuple")
     except (OSError, ssl.SSLError, ValueError) as exc:
         if isinstance(exc, InvalidInputError):
             raise
@@ -470,7 +467,9 @@ class Plan:
         return self._attempts <= self.config.read_retries
 
     def _backoff(self) -> float:
-        ceiling = min(self.config.backoff_cap, self.config.backoff_base * 2.0 ** (self._attempts - 1))
+        ceiling = min(
+            self.config.backoff_cap, self.config.backoff_base * 2.0 ** (self._attempts - 1)
+        )
         return ceiling * self._rng.uniform(0.5, 1.0)
 
     def failed(self, index: int, failure: Failure) -> Send:
@@ -513,9 +512,7 @@ class Plan:
             )
         if not self._spend_attempt():
             if failure is Failure.TIMEOUT:
-                raise BackendTimeoutError(
-                    f"the read timed out {self._attempts} time(s)", **context
-                )
+                raise BackendTimeoutError(f"the read timed out {self._attempts} time(s)", **context)
             raise BackendUnavailableError(
                 f"the connection broke {self._attempts} time(s) before the answer came", **context
             )
@@ -667,9 +664,8 @@ def error_for_reply(reply: Reply, dialect: Dialect) -> AsgardError:
         return NotFoundError(f"not found: {reply.method} {reply.url}{said}")
     if status == 409:
         return ConflictError(
-            f"conflict{said}" + (
-                f" (deployments {', '.join(body.deployment_ids)})" if body.deployment_ids else ""
-            ),
+            f"conflict{said}"
+            + (f" (deployments {', '.join(body.deployment_ids)})" if body.deployment_ids else ""),
             deployment_ids=body.deployment_ids,
         )
     if 400 <= status < 500:

@@ -98,8 +98,7 @@ class HttpSession:
         auth: Any = _USE_SESSION_AUTH,
         dialect: Dialect | None = None,
     ) -> Reply:
-        """Send one call, with failover and retries as :class:`Plan` decides, and return the
-        2xx answer.
+        """Send one call, with failover and retries as :class:`Plan` decides; return the 2xx answer.
 
         ``base_url`` sends to one server that is not in the configured list (a Mesos agent),
         with ``auth`` (None unless given). ``write`` overrides the method's idempotency.
