@@ -79,7 +79,7 @@ async def agather_bounded(
         async with limiter:
             try:
                 results[index] = await func(item)
-            except Exception as exc:  # noqa: BLE001 - handed to the caller, one per item
+            except Exception as exc:
                 results[index] = exc
 
     if len(work) == 1:
@@ -106,7 +106,7 @@ def gather_bounded(
         with limiter:
             try:
                 results[index] = func(item)
-            except Exception as exc:  # noqa: BLE001 - handed to the caller, one per item
+            except Exception as exc:
                 results[index] = exc
 
     if len(work) <= 1:
