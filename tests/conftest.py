@@ -11,10 +11,14 @@ import pytest
 
 _HERE = Path(__file__).resolve().parent
 _CANDIDATES = [
-    Path(os.environ["ASGARD_SHARED_FIXTURES"]) if "ASGARD_SHARED_FIXTURES" in os.environ else None,
+    *(
+        [Path(os.environ["ASGARD_SHARED_FIXTURES"])]
+        if "ASGARD_SHARED_FIXTURES" in os.environ
+        else []
+    ),
     _HERE.parent.parent / "shared" / "fixtures",
 ]
-SHARED_FIXTURES = next((p for p in _CANDIDATES if p is not None and p.is_dir()), _CANDIDATES[-1])
+SHARED_FIXTURES = next((path for path in _CANDIDATES if path.is_dir()), _CANDIDATES[-1])
 
 
 def load_fixture(relative: str) -> Any:

@@ -38,7 +38,7 @@ M1, M2, M3 = "http://m1:5050", "http://m2:5050", "http://m3:5050"
 MASTERS = [M1, M2, M3]
 MT1, MT2 = "http://mt1:8080", "http://mt2:8080"
 PASSWORD = "s3cr3t-pa55"
-SLAVES = {"slaves": []}
+SLAVES: dict[str, list[object]] = {"slaves": []}
 
 JETTY_502 = (
     b"<html><head><title>Error 502 Could not determine the current leader</title></head>"

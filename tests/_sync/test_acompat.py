@@ -8,6 +8,8 @@ import threading
 import pytest
 
 from asgard._acompat import Limiter, gather_bounded, sleep
+
+
 def test_results_and_exceptions_come_back_one_per_item_in_order() -> None:
     def work(item: int) -> int:
         sleep(0.001 * (5 - item % 5))
@@ -23,6 +25,8 @@ def test_results_and_exceptions_come_back_one_per_item_in_order() -> None:
             assert str(result) == f"item {item}"
         else:
             assert result == item * 10
+
+
 def test_the_bound_is_reached_and_never_passed() -> None:
     lock = threading.Lock()
     running = 0
@@ -41,6 +45,8 @@ def test_the_bound_is_reached_and_never_passed() -> None:
     limiter = Limiter(3)
     assert gather_bounded(work, range(12), limiter) == list(range(12))
     assert peak == 3
+
+
 def test_empty_and_single_inputs() -> None:
     def work(item: int) -> int:
         return item + 1
@@ -57,6 +63,8 @@ def holds(exc: BaseException, kind: type[BaseException]) -> bool:
     if isinstance(exc, kind):
         return True
     return any(holds(inner, kind) for inner in getattr(exc, "exceptions", ()))
+
+
 def test_base_exceptions_are_not_swallowed() -> None:
     def work(item: int) -> int:
         if item == 1:

@@ -39,7 +39,7 @@ M1, M2, M3 = "http://m1:5050", "http://m2:5050", "http://m3:5050"
 MASTERS = [M1, M2, M3]
 MT1, MT2 = "http://mt1:8080", "http://mt2:8080"
 PASSWORD = "s3cr3t-pa55"
-SLAVES = {"slaves": []}
+SLAVES: dict[str, list[object]] = {"slaves": []}
 
 JETTY_502 = (
     b"<html><head><title>Error 502 Could not determine the current leader</title></head>"
@@ -65,6 +65,8 @@ def session(
 
 def redirect_to(host: str, path: str = "/master/slaves") -> httpx.Response:
     return httpx.Response(307, headers={"Location": f"//{host}{path}"})
+
+
 @respx.mock
 def test_standby_redirect_moves_to_the_leader_and_remembers_it() -> None:
     first = respx.get(f"{M1}/master/slaves").mock(return_value=redirect_to("m2:5050"))
@@ -77,6 +79,8 @@ def test_standby_redirect_moves_to_the_leader_and_remembers_it() -> None:
     assert leader.call_count == 2
     assert http.pool.leader == 1
     http.close()
+
+
 @respx.mock
 def test_credentials_go_only_to_configured_servers_when_a_redirect_names_another() -> None:
     respx.get(f"{M1}/master/slaves").mock(return_value=redirect_to("10.0.0.9:5050"))
@@ -90,6 +94,8 @@ def test_credentials_go_only_to_configured_servers_when_a_redirect_names_another
     assert leader.calls.last.request.headers["Authorization"].startswith("Basic ")
     assert http.pool.leader == 2
     http.close()
+
+
 @respx.mock
 def test_redirect_to_an_unknown_host_with_no_configured_leader_is_no_leader() -> None:
     respx.get(f"{M1}/master/slaves").mock(return_value=redirect_to("elsewhere:5050"))
@@ -99,6 +105,8 @@ def test_redirect_to_an_unknown_host_with_no_configured_leader_is_no_leader() ->
     with pytest.raises(NoLeaderError):
         http.request("GET", "/master/slaves")
     http.close()
+
+
 @respx.mock
 def test_redirect_loops_end_in_no_leader() -> None:
     respx.get(f"{M1}/master/slaves").mock(return_value=redirect_to("m2:5050"))
@@ -108,6 +116,8 @@ def test_redirect_loops_end_in_no_leader() -> None:
         http.request("GET", "/master/slaves")
     assert len(respx.calls) <= 2 * len(MASTERS)
     http.close()
+
+
 @respx.mock
 def test_no_leader_elected_is_retried_a_bounded_number_of_times() -> None:
     routes = [
@@ -122,6 +132,8 @@ def test_no_leader_elected_is_retried_a_bounded_number_of_times() -> None:
     assert sum(route.call_count for route in routes) == 3
     assert caught.value.status == 503
     http.close()
+
+
 @respx.mock
 def test_connection_failure_fails_over_in_configured_order() -> None:
     down = respx.get(f"{M1}/master/slaves").mock(side_effect=httpx.ConnectError("refused"))
@@ -133,6 +145,8 @@ def test_connection_failure_fails_over_in_configured_order() -> None:
     assert http.pool.leader == 2
     assert down.calls.last.request.url.host == "m1"
     http.close()
+
+
 @respx.mock
 def test_all_servers_unreachable_spends_read_retries_then_is_unavailable() -> None:
     routes = [
@@ -145,6 +159,8 @@ def test_all_servers_unreachable_spends_read_retries_then_is_unavailable() -> No
     assert [route.call_count for route in routes] == [2, 2, 2]
     assert caught.value.status is None
     http.close()
+
+
 @respx.mock
 def test_read_timeouts_are_retried_with_backoff_then_raise(
     monkeypatch: pytest.MonkeyPatch,
@@ -164,6 +180,8 @@ def test_read_timeouts_are_retried_with_backoff_then_raise(
     assert all(0.0 < delay <= 2.0 for delay in delays)
     assert delays[2] > 0.1  # the third wait may reach 0.4 s: the backoff grows
     http.close()
+
+
 @respx.mock
 def test_a_read_that_succeeds_on_retry_returns_the_answer() -> None:
     route = respx.get(f"{M1}/master/slaves").mock(
@@ -173,6 +191,8 @@ def test_a_read_that_succeeds_on_retry_returns_the_answer() -> None:
     assert (http.request("GET", "/master/slaves")).json() == SLAVES
     assert route.call_count == 2
     http.close()
+
+
 @respx.mock
 @pytest.mark.parametrize(
     "exc",
@@ -189,6 +209,8 @@ def test_a_write_whose_reply_is_lost_is_sent_once(exc: Exception) -> None:
     assert not second.called
     assert "read the object back" in str(caught.value)
     http.close()
+
+
 @respx.mock
 @pytest.mark.parametrize("status", [500, 502, 504])
 def test_a_write_answered_by_an_ambiguous_5xx_is_outcome_unknown(status: int) -> None:
@@ -203,6 +225,8 @@ def test_a_write_answered_by_an_ambiguous_5xx_is_outcome_unknown(status: int) ->
     assert route.call_count == 1
     assert not other.called
     http.close()
+
+
 @respx.mock
 def test_a_write_that_could_not_connect_moves_to_the_next_server_once() -> None:
     down = respx.post(f"{MT1}/v2/apps").mock(side_effect=httpx.ConnectError("refused"))
@@ -212,6 +236,8 @@ def test_a_write_that_could_not_connect_moves_to_the_next_server_once() -> None:
     assert reply.status == 201
     assert (down.call_count, up.call_count) == (1, 1)
     http.close()
+
+
 @respx.mock
 def test_a_write_redirected_by_a_standby_reaches_the_leader_once() -> None:
     standby = respx.post(f"{M1}/api/v1").mock(return_value=redirect_to("m2:5050", "/api/v1"))
@@ -222,6 +248,8 @@ def test_a_write_redirected_by_a_standby_reaches_the_leader_once() -> None:
     assert leader.calls.last.request.headers["Authorization"] == "token=tok-123"
     assert leader.calls.last.request.content == standby.calls.last.request.content
     http.close()
+
+
 @respx.mock
 def test_a_write_refused_by_every_leaderless_standby_is_no_leader() -> None:
     routes = [
@@ -237,6 +265,8 @@ def test_a_write_refused_by_every_leaderless_standby_is_no_leader() -> None:
         http.request("POST", "/v2/apps", json={"id": "/dev/web"})
     assert [route.call_count for route in routes] == [1, 1]
     http.close()
+
+
 @respx.mock
 def test_marathon_leader_header_is_remembered() -> None:
     respx.get(f"{MT1}/v2/info").mock(
@@ -261,6 +291,8 @@ TRANSPORT_FAILURES = [
     httpx.ProxyError("p"),
     httpx.DecodingError("d"),
 ]
+
+
 @respx.mock
 @pytest.mark.parametrize("exc", TRANSPORT_FAILURES, ids=lambda exc: type(exc).__name__)
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -272,6 +304,8 @@ def test_every_httpx_failure_becomes_an_asgard_error(exc: Exception, method: str
     assert not isinstance(caught.value, httpx.HTTPError)
     assert isinstance(caught.value.__context__, httpx.HTTPError)
     http.close()
+
+
 @respx.mock
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
@@ -300,6 +334,8 @@ def test_marathon_error_answers_are_mapped(
     if isinstance(caught.value, ConflictError):
         assert caught.value.deployment_ids == ("97c136bf-5a28-4821-9d94-480d9fbb01c8",)
     http.close()
+
+
 @respx.mock
 def test_too_many_deployments_is_its_own_error() -> None:
     respx.put(f"{MT1}/v2/apps/dev/web").mock(
@@ -311,6 +347,8 @@ def test_too_many_deployments_is_its_own_error() -> None:
     with pytest.raises(TooManyDeploymentsError):
         http.request("PUT", "/v2/apps/dev/web", json={"instances": 1})
     http.close()
+
+
 @respx.mock
 def test_a_500_on_a_read_is_a_server_error_without_retry() -> None:
     route = respx.get(f"{MT1}/v2/apps").mock(
@@ -321,6 +359,8 @@ def test_a_500_on_a_read_is_a_server_error_without_retry() -> None:
         http.request("GET", "/v2/apps")
     assert route.call_count == 1
     http.close()
+
+
 @respx.mock
 def test_an_html_answer_to_a_read_is_malformed_not_a_json_error() -> None:
     respx.get(f"{MT1}/v2/apps").mock(
@@ -335,6 +375,8 @@ def test_an_html_answer_to_a_read_is_malformed_not_a_json_error() -> None:
     assert caught.value.url == f"{MT1}/v2/apps"
     assert caught.value.status == 200
     http.close()
+
+
 @respx.mock
 def test_agents_get_no_credentials_unless_given() -> None:
     agent = respx.get("http://agent-1:5051/containers").mock(
@@ -353,6 +395,8 @@ def test_agents_get_no_credentials_unless_given() -> None:
     assert agent.calls.last.request.headers["Authorization"].startswith("Basic ")
     assert http.pool.leader is None
     http.close()
+
+
 @respx.mock
 def test_a_closed_session_sends_nothing() -> None:
     route = respx.get(f"{M1}/master/slaves").mock(return_value=httpx.Response(200, json=SLAVES))
@@ -362,6 +406,8 @@ def test_a_closed_session_sends_nothing() -> None:
     with pytest.raises(BackendUnavailableError, match="closed"):
         http.request("GET", "/master/slaves")
     assert not route.called
+
+
 @respx.mock
 def test_an_injected_client_is_not_closed_and_never_follows_redirects() -> None:
     respx.get(f"{M1}/master/slaves").mock(return_value=redirect_to("m2:5050"))
@@ -373,6 +419,8 @@ def test_an_injected_client_is_not_closed_and_never_follows_redirects() -> None:
     http.close()
     assert not client.is_closed
     client.close()
+
+
 def test_tls_options_reach_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
     real = httpx.Client
@@ -391,6 +439,8 @@ def test_tls_options_reach_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(seen["verify"], ssl.SSLContext)
     assert seen["verify"].verify_mode == ssl.CERT_NONE
     http.close()
+
+
 @respx.mock
 def test_one_debug_line_per_request_and_no_secret_in_it(
     caplog: pytest.LogCaptureFixture,

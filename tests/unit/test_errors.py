@@ -16,7 +16,7 @@ from asgard.errors import (
     WriteOutcomeUnknownError,
 )
 
-TREE = {
+TREE: dict[str, tuple[str | type, ...]] = {
     "InvalidInputError": ("AsgardError", ValueError),
     "NotFoundError": ("AsgardError", LookupError),
     "ConflictError": ("AsgardError",),
@@ -40,10 +40,10 @@ TREE = {
 
 
 @pytest.mark.parametrize(("name", "parents"), TREE.items())
-def test_the_tree_of_the_design(name: str, parents: tuple[object, ...]) -> None:
+def test_the_tree_of_the_design(name: str, parents: tuple[str | type, ...]) -> None:
     cls = getattr(errors, name)
     for parent in parents:
-        base = getattr(errors, parent) if isinstance(parent, str) else parent
+        base: type = getattr(errors, parent) if isinstance(parent, str) else parent
         assert issubclass(cls, base)
     assert issubclass(cls, AsgardError)
     assert cls.__doc__

@@ -1,0 +1,1 @@
+"""The part every backend implementation shares (private)."""

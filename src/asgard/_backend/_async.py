@@ -1,0 +1,150 @@
+"""What every backend shares: its options, its session, its account, closing and scoping.
+
+A concrete backend (Mesos, Marathon) subclasses :class:`AsyncBackendCore` and adds its methods;
+``_sync.py`` beside this file is generated from it.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Sequence
+from typing import ClassVar
+
+import httpx
+from typing_extensions import Self
+
+from asgard._http._async import AsyncHttpSession
+from asgard._http._dialect import Dialect
+from asgard._http._policy import DEFAULT_MAX_CONCURRENCY, DEFAULT_READ_RETRIES, HttpConfig
+from asgard.account import Account
+from asgard.errors import InvalidInputError, TenancyViolationError
+
+__all__ = ["AsyncBackendCore"]
+
+
+def _check_account(account: object) -> Account:
+    if not isinstance(account, Account):
+        raise InvalidInputError(
+            f"account must be an asgard.Account (or Account.cluster_wide()), not {account!r}"
+        )
+    return account
+
+
+def _check_auth(auth: object, name: str) -> httpx.Auth | None:
+    if auth is None or isinstance(auth, httpx.Auth):
+        return auth
+    raise InvalidInputError(
+        f"{name} must be asgard.auth.BasicAuth, asgard.auth.TokenAuth, an httpx.Auth or None, "
+        f"not {type(auth).__name__}"
+    )
+
+
+class AsyncBackendCore:
+    """The shared part of every async backend: construction, account, ``for_account``, close.
+
+    Args:
+        servers: base URLs, tried in order; the current leader is remembered.
+        account: the account the backend is bound to (required).
+        auth: credentials sent only to the configured servers.
+        timeout: seconds or an ``httpx.Timeout`` (default 10 s, or the injected client's).
+        verify: True, False, a CA bundle path or an ``ssl.SSLContext``.
+        cert: a client certificate path, or ``(certfile, keyfile)``.
+        max_concurrency: the bound of concurrent fan-out, shared with ``for_account`` views.
+        read_retries: how many more times a failed read is tried.
+        client: an ``httpx.AsyncClient`` to use instead of creating one (never closed here).
+
+    Raises:
+        InvalidInputError: for any bad option, before a client or a request exists.
+    """
+
+    backend_name: ClassVar[str] = "backend"
+    dialect: ClassVar[Dialect]
+
+    def __init__(
+        self,
+        servers: Sequence[str],
+        *,
+        account: Account,
+        auth: httpx.Auth | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        verify: bool | str | os.PathLike[str] | ssl.SSLContext = True,
+        cert: str
+        | os.PathLike[str]
+        | tuple[str | os.PathLike[str], str | os.PathLike[str]]
+        | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        read_retries: int = DEFAULT_READ_RETRIES,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._account = _check_account(account)
+        if client is not None and not isinstance(client, httpx.AsyncClient):
+            raise InvalidInputError(
+                f"client must be an httpx.AsyncClient, not {type(client).__name__}"
+            )
+        config = HttpConfig.build(
+            self.backend_name,
+            servers,
+            timeout=timeout,
+            verify=verify,
+            cert=cert,
+            max_concurrency=max_concurrency,
+            read_retries=read_retries,
+            injected_client=client is not None,
+        )
+        self._session = AsyncHttpSession(
+            config, self.dialect, auth=_check_auth(auth, "auth"), client=client
+        )
+        self._owns_session = True
+
+    @property
+    def account(self) -> Account:
+        """The account this backend is bound to."""
+        return self._account
+
+    def for_account(self, account: Account) -> Self:
+        """A backend scoped to ``account`` that shares this backend's pool and bound.
+
+        Closing it leaves the pool open: the cluster-wide backend owns it.
+
+        Raises:
+            TenancyViolationError: when this backend is not cluster-wide (scoped code can never
+                widen its scope).
+            InvalidInputError: when ``account`` is not an :class:`~asgard.Account`.
+        """
+        account = _check_account(account)
+        if not self._account.is_cluster_wide:
+            raise TenancyViolationError(
+                "for_account() needs a cluster-wide backend; this one is scoped to "
+                f"{self._account!r}"
+            )
+        view = self._scoped_copy()
+        view._account = account
+        view._owns_session = False
+        return view
+
+    def _scoped_copy(self) -> Self:
+        """A shallow copy sharing the session; subclasses copy their own state if they hold any."""
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        return view
+
+    @property
+    def closed(self) -> bool:
+        """Whether this backend's session is closed (by this backend or the one owning it)."""
+        return self._session.closed
+
+    async def aclose(self) -> None:
+        """Close the pool if this backend owns it; a scoped view closes nothing."""
+        if self._owns_session:
+            await self._session.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        servers = ", ".join(self._session.pool.servers)
+        return f"{type(self).__name__}([{servers}], account={self._account!r})"

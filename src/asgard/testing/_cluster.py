@@ -1,0 +1,435 @@
+"""FakeCluster: an in-memory Mesos + Marathon cluster behind one httpx transport."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from asgard.account import normalize_app_id
+from asgard.errors import ConflictError, InvalidInputError, NotFoundError
+from asgard.testing._clock import Clock, TickListener
+from asgard.testing._control import Service
+from asgard.testing._dispatch import Outcome, dispatch
+from asgard.testing._faults import Faults
+from asgard.testing._requestlog import RecordedRequest, RequestLog
+from asgard.testing._router import BUILTIN_ROUTES, Router
+from asgard.testing._state import (
+    AGENT_PORT,
+    TEST_DOMAIN,
+    AgentRecord,
+    AppRecord,
+    AttributeValue,
+    ClusterState,
+    Server,
+    check_attributes,
+    check_hostname,
+    check_resources,
+)
+from asgard.testing._transport import AsyncFakeTransport, FakeTransport
+from asgard.testing._versions import (
+    MarathonProfile,
+    MesosProfile,
+    marathon_profile,
+    mesos_profile,
+)
+
+if TYPE_CHECKING:
+    from asgard.models import AppSpec
+
+__all__ = ["DEFAULT_AGENT_DISK", "FakeCluster"]
+
+DEFAULT_AGENT_DISK = 100_000.0
+"""The disk (MB) of an agent added without ``disk=``."""
+
+_SERVICES: tuple[Service, ...] = ("mesos", "marathon")
+
+
+def _count(value: object, *, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(f"{what} must be an integer of at least 1, not {value!r}")
+    return value
+
+
+def _services(service: object) -> tuple[Service, ...]:
+    if service is None:
+        return _SERVICES
+    for known in _SERVICES:
+        if service == known:
+            return (known,)
+    raise InvalidInputError(f"service must be 'mesos', 'marathon' or None, not {service!r}")
+
+
+class FakeCluster:
+    """An in-memory Mesos + Marathon cluster for tests, served through httpx transports.
+
+    Mesos masters answer at ``http://mesos-<i>.asgard.test:5050``, Marathon instances at
+    ``http://marathon-<i>.asgard.test:8080`` and agents at ``http://<hostname>:5051``
+    (``<i>`` counts from 0 and is what :meth:`set_leader` takes). The masters and Marathon
+    instances with index 0 lead at first. Every id the cluster generates comes from one
+    ``random.Random(seed)``, so the same seed and the same calls give the same ids; the clock
+    starts at 2026-01-01T00:00:00Z and moves only with :meth:`advance`.
+
+    One :class:`threading.RLock` (:attr:`lock`) guards all state, so a sync client may fan out
+    over threads on one transport. Endpoint handlers (see :attr:`router`) run with it held.
+
+    Args:
+        seed: the seed of every generated id.
+        masters: how many Mesos masters.
+        marathons: how many Marathon instances.
+        marathon_version: the Marathon version to emulate, ``"1.4"`` or ``"1.10"``.
+        mesos_version: the Mesos version to emulate, ``"1.4"`` or ``"1.11"``.
+
+    Raises:
+        InvalidInputError: when a count is below 1, the seed is not an integer, or a version
+            is not emulated.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        masters: int = 3,
+        marathons: int = 2,
+        marathon_version: str = "1.10",
+        mesos_version: str = "1.11",
+    ) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise InvalidInputError(f"seed must be an integer, not {seed!r}")
+        self._seed = seed
+        self._marathon = marathon_profile(marathon_version)
+        self._mesos = mesos_profile(mesos_version)
+        self._lock = threading.RLock()
+        self._state = ClusterState.create(
+            seed=seed,
+            masters=_count(masters, what="masters"),
+            marathons=_count(marathons, what="marathons"),
+        )
+        self._clock = Clock(self._lock)
+        self._faults = Faults(self._lock, self._servers)
+        self._requests = RequestLog(self._lock)
+        self._router = BUILTIN_ROUTES.copy()
+
+    def __repr__(self) -> str:
+        return (
+            f"FakeCluster(seed={self._seed}, masters={len(self._state.masters)}, "
+            f"marathons={len(self._state.marathons)}, "
+            f"marathon_version={self._marathon.version!r}, "
+            f"mesos_version={self._mesos.version!r})"
+        )
+
+    # -- configuration and internals for endpoint code -------------------------------------
+
+    @property
+    def seed(self) -> int:
+        """The seed the cluster was built with."""
+        return self._seed
+
+    @property
+    def marathon_profile(self) -> MarathonProfile:
+        """What the emulated Marathon version does differently."""
+        return self._marathon
+
+    @property
+    def mesos_profile(self) -> MesosProfile:
+        """What the emulated Mesos version does differently."""
+        return self._mesos
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The one lock that guards the state; hold it to read or change :attr:`state`."""
+        return self._lock
+
+    @property
+    def state(self) -> ClusterState:
+        """The mutable state, for endpoint handlers (hold :attr:`lock`)."""
+        return self._state
+
+    @property
+    def router(self) -> Router:
+        """This cluster's endpoints; ``cluster.router.register(...)`` adds or overrides one."""
+        return self._router
+
+    @property
+    def clock(self) -> Clock:
+        """The cluster's clock."""
+        return self._clock
+
+    @property
+    def framework_id(self) -> str:
+        """Marathon's Mesos framework id, ``<uuid>-0000``."""
+        return self._state.framework_id
+
+    # -- servers and leaders ---------------------------------------------------------------
+
+    def _servers(self) -> Mapping[str, Server]:
+        with self._lock:
+            return self._state.servers()
+
+    @property
+    def servers(self) -> Mapping[str, Server]:
+        """Every server by base URL (masters, Marathon instances, agents), read-only snapshot."""
+        return MappingProxyType(self._servers())
+
+    @property
+    def mesos_urls(self) -> list[str]:
+        """The Mesos masters' base URLs, by index."""
+        return [server.url for server in self._state.masters]
+
+    @property
+    def marathon_urls(self) -> list[str]:
+        """The Marathon instances' base URLs, by index."""
+        return [server.url for server in self._state.marathons]
+
+    @property
+    def agent_urls(self) -> list[str]:
+        """The agents' base URLs, in registration order."""
+        with self._lock:
+            return [agent.url for agent in self._state.agents.values()]
+
+    @property
+    def mesos_leader(self) -> int | None:
+        """The index of the leading Mesos master, or None while there is none."""
+        with self._lock:
+            return self._state.mesos_leader
+
+    @property
+    def marathon_leader(self) -> int | None:
+        """The index of the leading Marathon instance, or None while there is none."""
+        with self._lock:
+            return self._state.marathon_leader
+
+    def set_leader(self, index: int, *, service: Service | None = None) -> None:
+        """Make the master and/or Marathon instance at ``index`` the leader.
+
+        Args:
+            index: the server's index (0 for ``mesos-0`` / ``marathon-0``).
+            service: ``"mesos"``, ``"marathon"``, or None for both.
+
+        Raises:
+            InvalidInputError: when ``service`` is not one of those, or ``index`` is not an
+                index of every service concerned (nothing changes then).
+        """
+        services = _services(service)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise InvalidInputError(f"a leader index must be an integer, not {index!r}")
+        with self._lock:
+            sizes = {"mesos": len(self._state.masters), "marathon": len(self._state.marathons)}
+            for name in services:
+                if not 0 <= index < sizes[name]:
+                    raise InvalidInputError(
+                        f"{name} has {sizes[name]} server(s); index {index} is out of range"
+                    )
+            for name in services:
+                if name == "mesos":
+                    self._state.mesos_leader = index
+                else:
+                    self._state.marathon_leader = index
+
+    def no_leader(self, *, service: Service | None = None) -> None:
+        """Leave the service (or both) without a leader, as during an election.
+
+        Raises:
+            InvalidInputError: when ``service`` is not ``"mesos"``, ``"marathon"`` or None.
+        """
+        services = _services(service)
+        with self._lock:
+            if "mesos" in services:
+                self._state.mesos_leader = None
+            if "marathon" in services:
+                self._state.marathon_leader = None
+
+    # -- time ------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        """The cluster's fake time (aware, UTC)."""
+        return self._clock.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake time forward; every :meth:`on_advance` listener runs once.
+
+        Raises:
+            InvalidInputError: when ``seconds`` is negative, not finite, or not a number.
+        """
+        self._clock.advance(seconds)
+
+    def on_advance(self, listener: TickListener) -> Callable[[], None]:
+        """Run ``listener(before, after)`` on every :meth:`advance` (with the lock held).
+
+        Returns:
+            A function that unregisters the listener.
+        """
+        return self._clock.on_advance(listener)
+
+    # -- agents ----------------------------------------------------------------------------
+
+    def add_agent(
+        self,
+        *,
+        owner: str | None,
+        cpus: float,
+        mem: float,
+        disk: float = DEFAULT_AGENT_DISK,
+        attributes: Mapping[str, AttributeValue] | None = None,
+        hostname: str | None = None,
+        gpus: float = 0.0,
+    ) -> str:
+        """Register a Mesos agent and return its id (``<uuid>-S<n>``).
+
+        The agent is active, registered now, with nothing allocated. It answers at
+        ``http://<hostname>:5051``.
+
+        Args:
+            owner: the value of its ``owner`` attribute (the account owner that may see it),
+                or None for an agent without one.
+            cpus: total CPUs.
+            mem: total memory in MB.
+            disk: total disk in MB.
+            attributes: other Mesos attributes (text or numbers); not ``owner``.
+            hostname: its host name; ``agent-<n>.asgard.test`` when None.
+            gpus: total GPUs.
+
+        Raises:
+            InvalidInputError: for an owner that is not a non-empty string or None, a
+                resource that is not a finite non-negative number, an attribute that is
+                ``owner`` or not text or a number, an invalid host name, or one that another
+                agent has.
+        """
+        total = check_resources(cpus=cpus, mem=mem, disk=disk, gpus=gpus)
+        merged = check_attributes(owner, attributes)
+        with self._lock:
+            index = self._state.next_agent_index
+            host = check_hostname(
+                hostname if hostname is not None else f"agent-{index}.{TEST_DOMAIN}"
+            )
+            if any(agent.hostname == host for agent in self._state.agents.values()):
+                raise InvalidInputError(f"another agent has hostname {host!r}")
+            if any(
+                server.host == host for server in (*self._state.masters, *self._state.marathons)
+            ):
+                raise InvalidInputError(f"hostname {host!r} is a master's or Marathon's")
+            agent = AgentRecord(
+                id=f"{self._state.cluster_id}-S{index}",
+                index=index,
+                hostname=host,
+                port=AGENT_PORT,
+                owner=owner,
+                attributes=merged,
+                total=total,
+                registered_at=self._clock.now,
+            )
+            self._state.agents[agent.id] = agent
+            self._state.next_agent_index = index + 1
+            return agent.id
+
+    def remove_agent(self, agent_id: str) -> None:
+        """Remove an agent; its URL stops answering (connection errors).
+
+        Raises:
+            NotFoundError: when no agent has that id.
+        """
+        with self._lock:
+            if agent_id not in self._state.agents:
+                raise NotFoundError(f"no agent {agent_id!r} in this cluster")
+            del self._state.agents[agent_id]
+
+    @property
+    def agents(self) -> Mapping[str, AgentRecord]:
+        """The agents by id, in registration order: a read-only snapshot."""
+        with self._lock:
+            return MappingProxyType(dict(self._state.agents))
+
+    def agent(self, agent_id: str) -> AgentRecord:
+        """One agent's record.
+
+        Raises:
+            NotFoundError: when no agent has that id.
+        """
+        with self._lock:
+            try:
+                return self._state.agents[agent_id]
+            except KeyError:
+                raise NotFoundError(f"no agent {agent_id!r} in this cluster") from None
+
+    # -- apps ------------------------------------------------------------------------------
+
+    def add_app(self, full_id: str, spec: AppSpec) -> str:
+        """Create a Marathon app directly in the state (no deployment) and return its id.
+
+        Args:
+            full_id: the absolute Marathon id (``/ns/web``; ``ns/web`` is the same).
+            spec: the app's :class:`asgard.models.AppSpec`.
+
+        Raises:
+            InvalidInputError: when the id is not a valid Marathon app id.
+            ConflictError: when an app with that id exists.
+        """
+        app_id = normalize_app_id(full_id)
+        with self._lock:
+            if app_id in self._state.apps:
+                raise ConflictError(f"app {app_id!r} already exists")
+            now = self._clock.now
+            self._state.apps[app_id] = AppRecord(id=app_id, spec=spec, created_at=now, version=now)
+        return app_id
+
+    @property
+    def apps(self) -> Mapping[str, AppRecord]:
+        """The apps by absolute id, in creation order: a read-only snapshot."""
+        with self._lock:
+            return MappingProxyType(dict(self._state.apps))
+
+    # -- faults and the request log --------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        """The cluster's fault script: ``cluster.faults.inject(kind, ...)``, ``.clear()``."""
+        return self._faults
+
+    @property
+    def requests(self) -> RequestLog:
+        """What the cluster's servers received (secrets redacted), oldest first."""
+        return self._requests
+
+    def requests_to(
+        self, server: str | None = None, path: str | None = None, method: str | None = None
+    ) -> list[RecordedRequest]:
+        """The received requests to a server, path and method (each None for any).
+
+        ``path`` is exact, or a prefix followed by ``*``.
+
+        Raises:
+            InvalidInputError: when ``server`` is not an http(s) URL with a host.
+        """
+        return self._requests.filter(server=server, path=path, method=method)
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> Outcome:
+        """Serve one request (whose body has been read) without waiting or raising.
+
+        This is the pure core both transports share; see :class:`Outcome`.
+        """
+        return dispatch(self, request)
+
+    def transport(self) -> FakeTransport:
+        """A sync httpx transport for every server of this cluster.
+
+        Use it as ``httpx.Client(transport=cluster.transport())``.
+        """
+        return FakeTransport(self)
+
+    def async_transport(self) -> AsyncFakeTransport:
+        """An async httpx transport for every server of this cluster.
+
+        Use it as ``httpx.AsyncClient(transport=cluster.async_transport())``.
+        """
+        return AsyncFakeTransport(self)
+
+    # backends(account) / async_backends(account) -> (agents, apps) wired to transport() /
+    # async_transport(), and serve() (the loopback HTTP server), come here once the Mesos and
+    # Marathon backends exist.

@@ -1,0 +1,124 @@
+"""The control API of a test cluster, as a Protocol the FakeCluster and real harnesses share.
+
+The contract suite drives a cluster only through :class:`ClusterControl`, so a harness for a
+real Mesos + Marathon cluster can run the same tests by implementing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from asgard.testing._faults import FaultKind
+from asgard.testing._requestlog import RecordedRequest
+from asgard.testing._state import AttributeValue
+
+if TYPE_CHECKING:
+    from asgard.models import AppSpec
+
+__all__ = ["ClusterControl", "FaultInjector", "RequestHistory", "Service"]
+
+Service = Literal["mesos", "marathon"]
+"""Which service a leader operation is about."""
+
+
+class FaultInjector(Protocol):
+    """Scripts faults on a cluster's servers (see :class:`asgard.testing.Faults`)."""
+
+    def inject(
+        self,
+        kind: FaultKind,
+        *,
+        server: str | None = None,
+        path: str | None = None,
+        times: int | None = 1,
+        seconds: float | None = None,
+    ) -> object:
+        """Script a fault for the next ``times`` matching requests."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every scripted fault."""
+        ...
+
+
+class RequestHistory(Protocol):
+    """What a cluster's servers received, oldest first (see :class:`asgard.testing.RequestLog`)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[RecordedRequest]: ...
+
+    def __getitem__(self, index: int) -> RecordedRequest: ...
+
+    def filter(
+        self,
+        *,
+        server: str | None = None,
+        path: str | None = None,
+        method: str | None = None,
+        unreached: bool = False,
+    ) -> list[RecordedRequest]:
+        """The requests that match every criterion given."""
+        ...
+
+    def clear(self) -> None:
+        """Forget every request."""
+        ...
+
+
+class ClusterControl(Protocol):
+    """How a test changes and observes a Mesos + Marathon cluster.
+
+    :class:`asgard.testing.FakeCluster` implements it in memory; a harness for a real cluster
+    may implement it too, and then run the contract suite against that cluster.
+    """
+
+    @property
+    def now(self) -> datetime:
+        """The cluster's current time (aware, UTC)."""
+        ...
+
+    @property
+    def faults(self) -> FaultInjector:
+        """The cluster's fault script."""
+        ...
+
+    @property
+    def requests(self) -> RequestHistory:
+        """What the cluster's servers received."""
+        ...
+
+    def add_agent(
+        self,
+        *,
+        owner: str | None,
+        cpus: float,
+        mem: float,
+        disk: float = ...,
+        attributes: Mapping[str, AttributeValue] | None = ...,
+        hostname: str | None = None,
+    ) -> str:
+        """Register an agent; return its Mesos agent id."""
+        ...
+
+    def remove_agent(self, agent_id: str) -> None:
+        """Remove an agent."""
+        ...
+
+    def add_app(self, full_id: str, spec: AppSpec) -> str:
+        """Create a Marathon app under an absolute id; return that id."""
+        ...
+
+    def advance(self, seconds: float) -> None:
+        """Move the cluster's time forward."""
+        ...
+
+    def set_leader(self, index: int, *, service: Service | None = None) -> None:
+        """Make a master and/or Marathon instance the leader."""
+        ...
+
+    def no_leader(self, *, service: Service | None = None) -> None:
+        """Leave a service (or both) without a leader."""
+        ...
