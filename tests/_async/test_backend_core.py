@@ -24,6 +24,7 @@ from asgard.errors import (
     WriteOutcomeUnknownError,
 )
 from asgard.testing import FakeCluster, Server
+from asgard.testing._mesos_api import leader_only
 
 DEV = Account(namespace="dev", owner="dev-team")
 OPS = Account(namespace="ops", owner="ops-team")
@@ -43,24 +44,14 @@ class AsyncToyAgents(AsyncBackendCore):
         return (await self._session.request("POST", "/api/v1", json={"type": "DRAIN"})).status
 
 
-def standby_aware(cluster: FakeCluster, server: Server, request: httpx.Request) -> httpx.Response:
-    """A master endpoint that answers like Mesos: the leader serves, standbys redirect."""
-    leader = cluster.mesos_leader
-    if leader is None:
-        return httpx.Response(503, text="No leader elected")
-    if server.index != leader:
-        target = cluster.state.masters[leader]
-        return httpx.Response(
-            307,
-            headers={"Location": f"//{target.host}:{target.port}{request.url.raw_path.decode()}"},
-        )
+def slaves(cluster: FakeCluster, server: Server, request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"slaves": [], "served_by": server.index})
 
 
 def fake_cluster() -> FakeCluster:
     cluster = FakeCluster(seed=3)
-    cluster.router.register("mesos_master", "GET", "/master/slaves", standby_aware)
-    cluster.router.register("mesos_master", "POST", "/api/v1", standby_aware)
+    cluster.router.register("mesos_master", "GET", "/master/slaves", leader_only(slaves))
+    cluster.router.register("mesos_master", "POST", "/api/v1", leader_only(slaves))
     return cluster
 
 

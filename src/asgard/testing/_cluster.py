@@ -12,6 +12,7 @@ import httpx
 
 from asgard.account import normalize_app_id
 from asgard.errors import ConflictError, InvalidInputError, NotFoundError
+from asgard.testing import _mesos_api  # noqa: F401 - registers the Mesos endpoints
 from asgard.testing._clock import Clock, TickListener
 from asgard.testing._control import Service
 from asgard.testing._dispatch import Outcome, dispatch

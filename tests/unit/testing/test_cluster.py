@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 
 from asgard.errors import ConflictError, InvalidInputError, NotFoundError
@@ -274,3 +275,17 @@ def test_add_app_refuses_bad_and_duplicate_ids() -> None:
     with pytest.raises(InvalidInputError):
         cluster.add_app("/dev/../web", spec)
     assert list(cluster.apps) == ["/dev/web"]
+
+
+def test_mesos_redirect_names_the_leader_from_every_master() -> None:
+    cluster = FakeCluster(masters=3)
+    cluster.set_leader(1, service="mesos")
+    with httpx.Client(transport=cluster.transport()) as client:
+        for url in cluster.mesos_urls:
+            answer = client.get(url + "/master/redirect")
+            assert answer.status_code == 307
+            assert answer.headers["Location"] == "//mesos-1.asgard.test:5050"
+        cluster.no_leader(service="mesos")
+        answer = client.get(cluster.mesos_urls[0] + "/master/redirect")
+        assert answer.status_code == 503
+        assert answer.text == "No leader elected"
