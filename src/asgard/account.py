@@ -182,8 +182,8 @@ class Account:
     def owns_agent(self, attributes: Mapping[str, Any]) -> bool:
         """Whether an agent with these Mesos attributes belongs to the account.
 
-        The attribute ``owner`` must equal :attr:`owner` exactly; a numeric attribute never
-        matches (an owner never parses as a number).
+        The attribute ``owner`` must equal the account's ``owner`` exactly; a numeric attribute
+        never matches (an owner never parses as a number).
         """
         if self.is_cluster_wide:
             return True

@@ -1,9 +1,9 @@
 """The backend protocols and the optional capabilities a backend may have.
 
 :class:`AgentsBackend` / :class:`AsyncAgentsBackend` describe the machines of a cluster and
-what runs on them (implemented by :mod:`asgard.mesos`); :class:`AppsBackend` /
+what runs on them (implemented by ``asgard.mesos``); :class:`AppsBackend` /
 :class:`AsyncAppsBackend` describe the apps of an account (implemented by
-:mod:`asgard.marathon`). They are :class:`typing.Protocol` classes: an implementation, a
+``asgard.marathon``). They are :class:`typing.Protocol` classes: an implementation, a
 third-party one or a test double conforms by having the methods, not by inheriting.
 """
 

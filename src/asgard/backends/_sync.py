@@ -36,7 +36,7 @@ __all__ = ["AgentsBackend", "AppsBackend"]
 
 
 class AgentsBackend(Protocol):
-    """The machines of the cluster and what runs on them (Mesos: :mod:`asgard.mesos`).
+    """The machines of the cluster and what runs on them (Mesos: ``asgard.mesos``).
 
     A backend is bound to one :class:`~asgard.account.Account` at construction and shows only
     that account's agents and tasks; anything else is reported as not found. Use it as a
@@ -134,7 +134,7 @@ class AgentsBackend(Protocol):
 
 
 class AppsBackend(Protocol):
-    """The apps of the account, their tasks and deployments (Marathon: :mod:`asgard.marathon`).
+    """The apps of the account, their tasks and deployments (Marathon: ``asgard.marathon``).
 
     A backend is bound to one :class:`~asgard.account.Account` at construction. App ids are
     relative to the account's namespace (``"/web"`` and ``"web"`` are the same app), and an

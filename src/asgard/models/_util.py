@@ -20,7 +20,7 @@ def redact_values(value: Mapping[str, object]) -> str:
 
 
 class Unset(enum.Enum):
-    """The type of :data:`UNSET`, the value of a patch field the patch leaves unchanged."""
+    """The type of ``UNSET``, the value of a patch field the patch leaves unchanged."""
 
     UNSET = "UNSET"
 

@@ -245,7 +245,7 @@ class AppPatch:
     """A partial change of an app: only the fields given change (``apps.patch``).
 
     Every field is one of :class:`AppSpec` (except ``id``), checked by the same rules, and
-    defaults to :data:`~asgard.models.UNSET`, which leaves it unchanged. ``None`` is a value:
+    defaults to ``UNSET``, which leaves it unchanged. ``None`` is a value:
     ``AppPatch(cmd=None)`` removes the command. :attr:`changed_fields` lists what the patch
     sets.
 
