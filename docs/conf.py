@@ -77,7 +77,12 @@ def _resolve_bare_names(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     for module in _PUBLIC_MODULES:
         if hasattr(importlib.import_module(module), target):
             found = domain.resolve_xref(
-                env, node["refdoc"], app.builder, node["reftype"], f"{module}.{target}", node,
+                env,
+                node["refdoc"],
+                app.builder,
+                node["reftype"],
+                f"{module}.{target}",
+                node,
                 contnode,
             )
             if found is not None:
