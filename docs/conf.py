@@ -60,6 +60,8 @@ nitpick_ignore_regex = [
     ("py:.*", r"json\..*"),
     ("py:.*", r"attrs\..*"),
     ("py:class", r"contextlib\..*"),
+    # private bases shown by show-inheritance
+    ("py:class", r"asgard\.(\w+\.)*_\w+"),
 ]
 
 # Docstrings say ``Raises: InvalidInputError:`` and ``Deployment`` without their module: resolve

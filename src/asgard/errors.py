@@ -102,7 +102,22 @@ class TenancyViolationError(AsgardError):
     """
 
 
-class DeploymentFailedError(AsgardError):
+class _WaitError(AsgardError):
+    """An outcome of ``wait()``: carries the deployment and, when known, the queue entry."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        deployment: Deployment,
+        queue_entry: QueueEntry | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.deployment = deployment
+        self.queue_entry = queue_entry
+
+
+class DeploymentFailedError(_WaitError):
     """``wait()`` saw the deployment fail or be rolled back.
 
     Attributes:
@@ -110,40 +125,18 @@ class DeploymentFailedError(AsgardError):
         queue_entry: the launch queue entry of the app when Marathon was waiting for offers.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        deployment: Deployment,
-        queue_entry: QueueEntry | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.deployment = deployment
-        self.queue_entry = queue_entry
-
 
 class DeploymentSupersededError(DeploymentFailedError):
     """A newer deployment replaced the one ``wait()`` was waiting for."""
 
 
-class WaitTimeoutError(AsgardError):
+class WaitTimeoutError(_WaitError):
     """``wait()`` ran out of time; the deployment may still finish.
 
     Attributes:
         deployment: the deployment that was waited for.
         queue_entry: the launch queue entry of the app when Marathon was waiting for offers.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        deployment: Deployment,
-        queue_entry: QueueEntry | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.deployment = deployment
-        self.queue_entry = queue_entry
 
 
 class BackendError(AsgardError):

@@ -6,8 +6,6 @@ A concrete backend (Mesos, Marathon) subclasses :class:`AsyncBackendCore` and ad
 
 from __future__ import annotations
 
-import os
-import ssl
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -16,7 +14,13 @@ from typing_extensions import Self
 
 from asgard._http._async import AsyncHttpSession
 from asgard._http._dialect import Dialect
-from asgard._http._policy import DEFAULT_MAX_CONCURRENCY, DEFAULT_READ_RETRIES, HttpConfig
+from asgard._http._policy import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_READ_RETRIES,
+    CertTypes,
+    HttpConfig,
+    VerifyTypes,
+)
 from asgard.account import Account
 from asgard.errors import InvalidInputError, TenancyViolationError
 
@@ -68,11 +72,8 @@ class AsyncBackendCore:
         account: Account,
         auth: httpx.Auth | None = None,
         timeout: float | httpx.Timeout | None = None,
-        verify: bool | str | os.PathLike[str] | ssl.SSLContext = True,
-        cert: str
-        | os.PathLike[str]
-        | tuple[str | os.PathLike[str], str | os.PathLike[str]]
-        | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         read_retries: int = DEFAULT_READ_RETRIES,
         client: httpx.AsyncClient | None = None,

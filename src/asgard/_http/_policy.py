@@ -19,7 +19,7 @@ import os
 import random
 import ssl
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
@@ -46,17 +46,26 @@ from asgard.errors import (
 )
 
 __all__ = [
+    "CertTypes",
     "Failure",
     "HttpConfig",
     "Plan",
     "Reply",
     "ServerPool",
+    "VerifyTypes",
     "build_ssl_context",
     "error_for_reply",
     "failure_of",
     "normalize_server",
     "redact_url",
 ]
+
+VerifyTypes: TypeAlias = "bool | str | os.PathLike[str] | ssl.SSLContext"
+"""What ``verify=`` takes: True, False, a CA bundle path or directory, or an SSL context."""
+CertTypes: TypeAlias = (
+    "str | os.PathLike[str] | tuple[str | os.PathLike[str], str | os.PathLike[str]] | None"
+)
+"""What ``cert=`` takes: a client certificate path, or ``(certfile, keyfile)``."""
 
 DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_MAX_CONCURRENCY: Final = 32
@@ -119,10 +128,7 @@ def _host_port(scheme: str, netloc_host: str | None, port: int | None) -> tuple[
 # -- configuration ---------------------------------------------------------------------------
 
 
-def build_ssl_context(
-    verify: bool | str | os.PathLike[str] | ssl.SSLContext,
-    cert: str | os.PathLike[str] | tuple[str | os.PathLike[str], str | os.PathLike[str]] | None,
-) -> ssl.SSLContext:
+def build_ssl_context(verify: VerifyTypes, cert: CertTypes) -> ssl.SSLContext:
     """Build the TLS context for ``verify`` and ``cert`` (asgard builds it, not httpx).
 
     Raises:
@@ -214,11 +220,8 @@ class HttpConfig:
         servers: Sequence[str],
         *,
         timeout: float | httpx.Timeout | None = None,
-        verify: bool | str | os.PathLike[str] | ssl.SSLContext = True,
-        cert: str
-        | os.PathLike[str]
-        | tuple[str | os.PathLike[str], str | os.PathLike[str]]
-        | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         read_retries: int = DEFAULT_READ_RETRIES,
         injected_client: bool = False,

@@ -14,10 +14,12 @@ __all__ = [
     "AppsBackend",
     "AsyncAgentsBackend",
     "AsyncAppsBackend",
+    "AsyncBackend",
+    "Backend",
     "Capability",
 ]
 
 
-from asgard.backends._async import AsyncAgentsBackend, AsyncAppsBackend
+from asgard.backends._async import AsyncAgentsBackend, AsyncAppsBackend, AsyncBackend
 from asgard.backends._capability import Capability
-from asgard.backends._sync import AgentsBackend, AppsBackend
+from asgard.backends._sync import AgentsBackend, AppsBackend, Backend

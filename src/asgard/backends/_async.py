@@ -31,17 +31,11 @@ from asgard.models import (
     UsageSample,
 )
 
-__all__ = ["AsyncAgentsBackend", "AsyncAppsBackend"]
+__all__ = ["AsyncAgentsBackend", "AsyncAppsBackend", "AsyncBackend"]
 
 
-class AsyncAgentsBackend(Protocol):
-    """The machines of the cluster and what runs on them (Mesos: ``asgard.mesos``).
-
-    A backend is bound to one :class:`~asgard.account.Account` at construction and shows only
-    that account's agents and tasks; anything else is reported as not found. Use it as a
-    context manager, or close it with ``aclose()``; a closed backend raises
-    ``BackendUnavailableError``.
-    """
+class AsyncBackend(Protocol):
+    """What every backend offers: its account, its capabilities, scoping and closing."""
 
     @property
     def account(self) -> Account:
@@ -63,6 +57,29 @@ class AsyncAgentsBackend(Protocol):
                 never widen its scope).
         """
         ...
+
+    async def aclose(self) -> None:
+        """Close the backend and, when it owns it, its connection pool."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+
+class AsyncAgentsBackend(AsyncBackend, Protocol):
+    """The machines of the cluster and what runs on them (Mesos: ``asgard.mesos``).
+
+    A backend is bound to one :class:`~asgard.account.Account` at construction and shows only
+    that account's agents and tasks; anything else is reported as not found. Use it as a
+    context manager, or close it with ``aclose()``; a closed backend raises
+    ``BackendUnavailableError``.
+    """
 
     async def list(self, *, with_tasks: bool = False) -> builtins.list[Agent]:
         """The account's agents.
@@ -118,21 +135,8 @@ class AsyncAgentsBackend(Protocol):
         """What the servers say about themselves: version, leader URL, cluster name."""
         ...
 
-    async def aclose(self) -> None:
-        """Close the backend and, when it owns it, its connection pool."""
-        ...
 
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
-
-
-class AsyncAppsBackend(Protocol):
+class AsyncAppsBackend(AsyncBackend, Protocol):
     """The apps of the account, their tasks and deployments (Marathon: ``asgard.marathon``).
 
     A backend is bound to one :class:`~asgard.account.Account` at construction. App ids are
@@ -142,26 +146,6 @@ class AsyncAppsBackend(Protocol):
     context manager, or close it with ``aclose()``; a closed backend raises
     ``BackendUnavailableError``.
     """
-
-    @property
-    def account(self) -> Account:
-        """The account this backend is bound to."""
-        ...
-
-    @property
-    def capabilities(self) -> frozenset[Capability]:
-        """The optional capabilities this backend has."""
-        ...
-
-    def for_account(self, account: Account) -> Self:
-        """A backend of the same kind scoped to ``account``, sharing this one's pool.
-
-        Closing the scoped backend leaves the pool open: this backend owns it.
-
-        Raises:
-            TenancyViolationError: when this backend is not cluster-wide.
-        """
-        ...
 
     async def list(self, *, with_tasks: bool = False) -> builtins.list[App]:
         """The account's apps (an empty or absent namespace gives ``[]``).
@@ -382,16 +366,3 @@ class AsyncAppsBackend(Protocol):
     async def info(self) -> ClusterInfo:
         """What the servers say about themselves: version, leader URL, name."""
         ...
-
-    async def aclose(self) -> None:
-        """Close the backend and, when it owns it, its connection pool."""
-        ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...

@@ -32,17 +32,11 @@ from asgard.models import (
     UsageSample,
 )
 
-__all__ = ["AgentsBackend", "AppsBackend"]
+__all__ = ["AgentsBackend", "AppsBackend", "Backend"]
 
 
-class AgentsBackend(Protocol):
-    """The machines of the cluster and what runs on them (Mesos: ``asgard.mesos``).
-
-    A backend is bound to one :class:`~asgard.account.Account` at construction and shows only
-    that account's agents and tasks; anything else is reported as not found. Use it as a
-    context manager, or close it with ``close()``; a closed backend raises
-    ``BackendUnavailableError``.
-    """
+class Backend(Protocol):
+    """What every backend offers: its account, its capabilities, scoping and closing."""
 
     @property
     def account(self) -> Account:
@@ -64,6 +58,29 @@ class AgentsBackend(Protocol):
                 never widen its scope).
         """
         ...
+
+    def close(self) -> None:
+        """Close the backend and, when it owns it, its connection pool."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+
+class AgentsBackend(Backend, Protocol):
+    """The machines of the cluster and what runs on them (Mesos: ``asgard.mesos``).
+
+    A backend is bound to one :class:`~asgard.account.Account` at construction and shows only
+    that account's agents and tasks; anything else is reported as not found. Use it as a
+    context manager, or close it with ``close()``; a closed backend raises
+    ``BackendUnavailableError``.
+    """
 
     def list(self, *, with_tasks: bool = False) -> builtins.list[Agent]:
         """The account's agents.
@@ -119,21 +136,8 @@ class AgentsBackend(Protocol):
         """What the servers say about themselves: version, leader URL, cluster name."""
         ...
 
-    def close(self) -> None:
-        """Close the backend and, when it owns it, its connection pool."""
-        ...
 
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
-
-
-class AppsBackend(Protocol):
+class AppsBackend(Backend, Protocol):
     """The apps of the account, their tasks and deployments (Marathon: ``asgard.marathon``).
 
     A backend is bound to one :class:`~asgard.account.Account` at construction. App ids are
@@ -143,26 +147,6 @@ class AppsBackend(Protocol):
     context manager, or close it with ``close()``; a closed backend raises
     ``BackendUnavailableError``.
     """
-
-    @property
-    def account(self) -> Account:
-        """The account this backend is bound to."""
-        ...
-
-    @property
-    def capabilities(self) -> frozenset[Capability]:
-        """The optional capabilities this backend has."""
-        ...
-
-    def for_account(self, account: Account) -> Self:
-        """A backend of the same kind scoped to ``account``, sharing this one's pool.
-
-        Closing the scoped backend leaves the pool open: this backend owns it.
-
-        Raises:
-            TenancyViolationError: when this backend is not cluster-wide.
-        """
-        ...
 
     def list(self, *, with_tasks: bool = False) -> builtins.list[App]:
         """The account's apps (an empty or absent namespace gives ``[]``).
@@ -383,16 +367,3 @@ class AppsBackend(Protocol):
     def info(self) -> ClusterInfo:
         """What the servers say about themselves: version, leader URL, name."""
         ...
-
-    def close(self) -> None:
-        """Close the backend and, when it owns it, its connection pool."""
-        ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
