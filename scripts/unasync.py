@@ -47,6 +47,10 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncAgentsBackend\b", "AgentsBackend"),
     (r"\bAsyncAppsBackend\b", "AppsBackend"),
     (r"\bAsyncToyAgents\b", "ToyAgents"),
+    (r"\bAsyncToyApps\b", "ToyApps"),
+    (r"\b_AsyncToyBase\b", "_ToyBase"),
+    (r"\basync for\b", "for"),
+    (r"\basynccontextmanager\b", "contextmanager"),
     (r"\basync_transport\b", "transport"),
 ]
 
