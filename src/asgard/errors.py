@@ -178,7 +178,11 @@ class BackendUnavailableError(BackendError):
 
 
 class NoLeaderError(BackendUnavailableError):
-    """Servers answered, but none of them is, or knows, the leader."""
+    """Servers answered, but none of them is, or knows, the leader.
+
+    A write that raised it was refused by every server and not applied: sending it again later
+    (after an election, typically seconds) is safe.
+    """
 
 
 class BackendTimeoutError(BackendError):

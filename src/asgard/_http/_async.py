@@ -36,6 +36,7 @@ logger: Final = logging.getLogger("asgard.http")
 
 _USE_SESSION_AUTH: Final[Any] = object()
 _HEADERS: Final = {"Accept": "application/json"}
+_PLAIN: Final = Dialect()
 
 
 class AsyncHttpSession:
@@ -100,7 +101,8 @@ class AsyncHttpSession:
         """Send one call, with failover and retries as :class:`Plan` decides; return the 2xx answer.
 
         ``base_url`` sends to one server that is not in the configured list (a Mesos agent),
-        with ``auth`` (None unless given). ``write`` overrides the method's idempotency.
+        with ``auth`` (None unless given) and ``dialect`` (no leader logic unless given).
+        ``write`` overrides the method's idempotency.
 
         Raises:
             BackendError: a subclass saying what went wrong (see :mod:`asgard.errors`).
@@ -113,7 +115,8 @@ class AsyncHttpSession:
                 method=method,
                 url=redact_url((base_url or self.pool.servers[0]) + path),
             )
-        dialect = dialect or self.dialect
+        if dialect is None:
+            dialect = self.dialect if base_url is None else _PLAIN
         if base_url is None:
             pool = self.pool
             send_auth = self._auth if auth is _USE_SESSION_AUTH else auth
