@@ -43,6 +43,7 @@ RULES: list[tuple[str, str]] = [
     # asgard's own classes, one by one
     (r"\bAsyncHttpSession\b", "HttpSession"),
     (r"\bAsyncBackendCore\b", "BackendCore"),
+    (r"\bAsyncMesosAgentsBackend\b", "MesosAgentsBackend"),
     (r"\bAsyncBackend\b", "Backend"),
     (r"\bAsyncAgentsBackend\b", "AgentsBackend"),
     (r"\bAsyncAppsBackend\b", "AppsBackend"),

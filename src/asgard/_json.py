@@ -23,6 +23,7 @@ from asgard.errors import MalformedResponseError
 __all__ = [
     "decode",
     "opt_bool",
+    "opt_converted",
     "opt_dict",
     "opt_float",
     "opt_int",
@@ -282,6 +283,22 @@ def req_time(d: Mapping[str, Any], key: str) -> datetime:
         return parse_timestamp(value)
     except ValueError:
         _fail(d, key, "a timestamp", value)
+
+
+def opt_converted(
+    d: Mapping[str, Any], key: str, convert: Callable[[Any], T], expected: str
+) -> T | None:
+    """``convert(d[key])``, or None when absent or null; a failed conversion names the path.
+
+    ``expected`` says what the value should be, for the error message (``"a range string"``).
+    """
+    value = d.get(key)
+    if value is None:
+        return None
+    try:
+        return convert(value)
+    except (ValueError, TypeError, AttributeError):
+        _fail(d, key, expected, value)
 
 
 def opt_time(d: Mapping[str, Any], key: str) -> datetime | None:

@@ -497,3 +497,11 @@ def test_status_translation(status: int, body: bytes, expected: type[Exception])
 def test_long_server_messages_are_shortened() -> None:
     error = error_for_reply(reply(500, b"x" * 5000), MESOS)
     assert len(str(error)) < 500
+
+
+def test_local_answers_do_not_teach_the_leader() -> None:
+    pool = ServerPool(SERVERS)
+    pool.leader = 2
+    p = Plan(config(), pool, MESOS, "GET", "/version", local=True)
+    assert isinstance(p.answered(0, reply(200, b"{}")), Done)
+    assert pool.leader == 2

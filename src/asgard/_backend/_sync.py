@@ -25,7 +25,7 @@ from asgard._http._policy import (
 from asgard.account import Account
 from asgard.errors import InvalidInputError, TenancyViolationError
 
-__all__ = ["BackendCore"]
+__all__ = ["BackendCore", "check_auth"]
 
 
 def _check_account(account: object) -> Account:
@@ -36,7 +36,12 @@ def _check_account(account: object) -> Account:
     return account
 
 
-def _check_auth(auth: object, name: str) -> httpx.Auth | None:
+def check_auth(auth: object, name: str) -> httpx.Auth | None:
+    """Accept an ``httpx.Auth`` or None for option ``name``.
+
+    Raises:
+        InvalidInputError: for anything else (a tuple of user and password, say).
+    """
     if auth is None or isinstance(auth, httpx.Auth):
         return auth
     raise InvalidInputError(
@@ -95,7 +100,7 @@ class BackendCore:
             injected_client=client is not None,
         )
         self._session = HttpSession(
-            config, self.dialect, auth=_check_auth(auth, "auth"), client=client
+            config, self.dialect, auth=check_auth(auth, "auth"), client=client
         )
         self._owns_session = True
 

@@ -412,7 +412,8 @@ class Plan:
     the server it names; anything that may have reached a leader ends the call
     (:class:`~asgard.errors.WriteOutcomeUnknownError`): a write is never sent twice.
     Redirects go only to configured servers; an unknown target makes the caller probe the
-    configured servers for the leader.
+    configured servers for the leader. A ``local`` call (an endpoint every server answers for
+    itself, such as Mesos' ``/version``) never teaches which server leads.
     """
 
     def __init__(
@@ -424,6 +425,7 @@ class Plan:
         path: str,
         *,
         write: bool | None = None,
+        local: bool = False,
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
@@ -432,6 +434,7 @@ class Plan:
         self.method = method
         self.path = path
         self.write = method not in READ_METHODS if write is None else write
+        self.local = local
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._order = pool.order()
         self._target = self._order[0]
@@ -532,7 +535,10 @@ class Plan:
         status = reply.status
         if 200 <= status < 300:
             hinted = self._hinted_leader(reply)
-            self.pool.leader = hinted if hinted is not None else index
+            if hinted is not None:
+                self.pool.leader = hinted
+            elif not self.local:
+                self.pool.leader = index
             return Done(reply)
         if status in (301, 302, 303, 307, 308) and "location" in reply.headers:
             return self._redirected(reply)

@@ -95,6 +95,7 @@ class HttpSession:
         params: Any = None,
         json: Any = None,
         write: bool | None = None,
+        local: bool = False,
         base_url: str | None = None,
         auth: Any = _USE_SESSION_AUTH,
         dialect: Dialect | None = None,
@@ -103,7 +104,8 @@ class HttpSession:
 
         ``base_url`` sends to one server that is not in the configured list (a Mesos agent),
         with ``auth`` (None unless given) and ``dialect`` (no leader logic unless given).
-        ``write`` overrides the method's idempotency.
+        ``write`` overrides the method's idempotency; ``local`` marks an endpoint every server
+        answers for itself, whose answer says nothing about leadership.
 
         Raises:
             BackendError: a subclass saying what went wrong (see :mod:`asgard.errors`).
@@ -124,7 +126,7 @@ class HttpSession:
         else:
             pool = ServerPool([base_url])
             send_auth = None if auth is _USE_SESSION_AUTH else auth
-        plan = Plan(self.config, pool, dialect, method, path, write=write)
+        plan = Plan(self.config, pool, dialect, method, path, write=write, local=local)
         step: Send | Probe = plan.first()
         while True:
             if isinstance(step, Probe):
@@ -205,6 +207,20 @@ class HttpSession:
             server=server,
             backend=self.config.backend,
         )
+
+    def leader(self) -> str | None:
+        """The base URL of the leading configured server, asking the servers when unknown.
+
+        Raises:
+            BackendUnavailableError: when the session is closed.
+        """
+        if self._closed:
+            raise BackendUnavailableError(
+                f"the {self.config.backend} backend is closed", backend=self.config.backend
+            )
+        if self.pool.leader is None:
+            self.pool.leader = self._find_leader(self.pool, self.dialect)
+        return None if self.pool.leader is None else self.pool.servers[self.pool.leader]
 
     def _find_leader(self, pool: ServerPool, dialect: Dialect) -> int | None:
         """Ask each configured server which one leads; the first configured answer wins."""
