@@ -44,6 +44,7 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncHttpSession\b", "HttpSession"),
     (r"\bAsyncBackendCore\b", "BackendCore"),
     (r"\bAsyncMesosAgentsBackend\b", "MesosAgentsBackend"),
+    (r"\bAsyncAgentsBackendContract\b", "AgentsBackendContract"),
     (r"\bAsyncBackend\b", "Backend"),
     (r"\bAsyncAgentsBackend\b", "AgentsBackend"),
     (r"\bAsyncAppsBackend\b", "AppsBackend"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -12,7 +12,9 @@ import httpx
 
 from asgard.account import normalize_app_id
 from asgard.errors import ConflictError, InvalidInputError, NotFoundError
-from asgard.testing import _mesos_api  # noqa: F401 - registers the Mesos endpoints
+
+# Importing _mesos_api and _mesos_agent registers the Mesos endpoints in BUILTIN_ROUTES.
+from asgard.testing import _mesos_agent, _mesos_api, _tasks  # noqa: F401
 from asgard.testing._clock import Clock, TickListener
 from asgard.testing._control import Service
 from asgard.testing._dispatch import Outcome, dispatch
@@ -26,7 +28,10 @@ from asgard.testing._state import (
     AppRecord,
     AttributeValue,
     ClusterState,
+    FrameworkRecord,
     Server,
+    TaskRecord,
+    TaskState,
     check_attributes,
     check_hostname,
     check_resources,
@@ -78,6 +83,14 @@ class FakeCluster:
     One :class:`threading.RLock` (:attr:`lock`) guards all state, so a sync client may fan out
     over threads on one transport. Endpoint handlers (see :attr:`router`) run with it held.
 
+    The Mesos masters and agents serve the v0 endpoints from the state (``/master/slaves``,
+    ``/master/tasks``, ``/master/state``, ``/master/state-summary``, agent ``/state``,
+    ``/containers``, ``/files/*``, ...; see ``asgard.testing._mesos_api`` and
+    ``asgard.testing._mesos_agent``), in the shapes of the emulated version
+    (:attr:`mesos_profile`). Marathon is registered with Mesos from the start; tasks are placed
+    with :meth:`add_task` and changed with :meth:`set_task_state`, and their CPU counters grow
+    with :meth:`advance`.
+
     Args:
         seed: the seed of every generated id.
         masters: how many Mesos masters.
@@ -114,6 +127,10 @@ class FakeCluster:
         self._faults = Faults(self._lock, self._servers)
         self._requests = RequestLog(self._lock)
         self._router = BUILTIN_ROUTES.copy()
+        self._clock.on_advance(self._grow_usage)
+
+    def _grow_usage(self, before: datetime, after: datetime) -> None:
+        self._state.grow_usage((after - before).total_seconds())
 
     def __repr__(self) -> str:
         return (
@@ -227,6 +244,8 @@ class FakeCluster:
                     )
             for name in services:
                 if name == "mesos":
+                    if self._state.mesos_leader != index:
+                        self._state.mesos_elected_at = self._clock.now
                     self._state.mesos_leader = index
                 else:
                     self._state.marathon_leader = index
@@ -331,6 +350,8 @@ class FakeCluster:
     def remove_agent(self, agent_id: str) -> None:
         """Remove an agent; its URL stops answering (connection errors).
 
+        Its tasks that were not terminal become ``TASK_LOST`` (they stay in ``/master/tasks``).
+
         Raises:
             NotFoundError: when no agent has that id.
         """
@@ -338,12 +359,72 @@ class FakeCluster:
             if agent_id not in self._state.agents:
                 raise NotFoundError(f"no agent {agent_id!r} in this cluster")
             del self._state.agents[agent_id]
+            _tasks.lose_tasks_of(self._state, agent_id, self._clock.now)
+
+    def deactivate_agent(self, agent_id: str) -> None:
+        """Deactivate an agent, as an operator does: Mesos offers nothing from it any more.
+
+        The master shows it ``active: false``; Mesos 1.11 also shows ``deactivated: true``
+        (1.4 has no such field). Its tasks keep running. :meth:`reactivate_agent` undoes it.
+
+        Raises:
+            NotFoundError: when no agent has that id.
+        """
+        with self._lock:
+            _tasks.deactivate_agent(self._state, agent_id)
+
+    def drain_agent(
+        self, agent_id: str, *, mark_gone: bool = False, max_grace_period: float | None = None
+    ) -> None:
+        """Start draining an agent, as the operator call ``DRAIN_AGENT`` does.
+
+        The agent is deactivated. Mesos 1.11 shows ``deactivated: true`` and
+        ``drain_info {state, config}`` with ``state`` ``"DRAINING"`` while a task on it is
+        active and ``"DRAINED"`` once none is, plus ``estimated_drain_start_time_seconds``;
+        Mesos 1.4 shows only ``active: false``. The fake does not kill the agent's tasks: end
+        them with :meth:`set_task_state`. Draining again keeps the original start time.
+
+        Args:
+            agent_id: the agent.
+            mark_gone: ``config.mark_gone`` of the drain.
+            max_grace_period: ``config.max_grace_period`` in seconds, or None to leave it out.
+
+        Raises:
+            NotFoundError: when no agent has that id.
+            InvalidInputError: when ``mark_gone`` is not a bool or the grace period is not a
+                finite, non-negative number.
+        """
+        with self._lock:
+            _tasks.drain_agent(
+                self._state,
+                agent_id,
+                self._clock.now,
+                mark_gone=mark_gone,
+                max_grace_period=max_grace_period,
+            )
+
+    def reactivate_agent(self, agent_id: str) -> None:
+        """Undo :meth:`deactivate_agent` or :meth:`drain_agent`: the agent is active again.
+
+        Raises:
+            NotFoundError: when no agent has that id.
+        """
+        with self._lock:
+            _tasks.reactivate_agent(self._state, agent_id)
 
     @property
     def agents(self) -> Mapping[str, AgentRecord]:
         """The agents by id, in registration order: a read-only snapshot."""
         with self._lock:
             return MappingProxyType(dict(self._state.agents))
+
+    def agent_url(self, agent_id: str) -> str:
+        """An agent's base URL, ``http://<hostname>:5051``.
+
+        Raises:
+            NotFoundError: when no agent has that id.
+        """
+        return self.agent(agent_id).url
 
     def agent(self, agent_id: str) -> AgentRecord:
         """One agent's record.
@@ -383,6 +464,166 @@ class FakeCluster:
         """The apps by absolute id, in creation order: a read-only snapshot."""
         with self._lock:
             return MappingProxyType(dict(self._state.apps))
+
+    # -- Mesos frameworks and tasks --------------------------------------------------------
+
+    def add_framework(self, name: str, *, framework_id: str | None = None) -> str:
+        """Register another Mesos framework (Marathon is registered from the start).
+
+        Args:
+            name: its name, for example ``"chronos"``; :meth:`add_task` finds it by name.
+            framework_id: its id; ``<cluster id>-<nnnn>`` (counting from ``0001``) when None.
+
+        Returns:
+            The framework id.
+
+        Raises:
+            InvalidInputError: for an empty name, a name another framework has, or an id that
+                is not letters, digits, ``.``, ``_`` and ``-``.
+            ConflictError: when another framework has that id.
+        """
+        with self._lock:
+            return _tasks.add_framework(self._state, name, framework_id, self._clock.now).id
+
+    @property
+    def frameworks(self) -> Mapping[str, FrameworkRecord]:
+        """The Mesos frameworks by id, Marathon first: a read-only snapshot."""
+        with self._lock:
+            return MappingProxyType(dict(self._state.frameworks))
+
+    def add_task(
+        self,
+        *,
+        agent_id: str,
+        app_id: str | None = None,
+        task_id: str | None = None,
+        framework: str = "marathon",
+        cpus: float = 0.1,
+        mem: float = 32.0,
+        disk: float = 0.0,
+        ports: Sequence[int] = (),
+        state: TaskState = "TASK_RUNNING",
+        load: float = 0.5,
+        healthy: bool | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> str:
+        """Launch a Mesos task on an agent (run by the command executor) and return its id.
+
+        The task holds its resources plus the command executor's (0.1 CPU, 32 MB) on the agent
+        while it is staging, starting, running or killing. Its container gets a UUID and a
+        sandbox with empty ``stdout`` and ``stderr`` (see :meth:`write_log`); a task in any
+        state but ``TASK_STAGING`` has one status update, at the current fake time. While its
+        container runs, :meth:`advance` grows its CPU counters by ``load * cpus`` per second.
+        The agent's capacity is not enforced (real agents can show more than 100 % in use).
+
+        Task ids, when not given, follow the framework: for Marathon, from ``app_id`` in the
+        emulated Marathon's format (1.4: ``dev_infra_web.<uuid>``, 1.10:
+        ``dev_infra_web.instance-<uuid>._app.1``) and named ``web.infra.dev``; for any other
+        framework Chronos-style, ``ct:<fake epoch ms>:0:<app_id>:`` (the job name ``job``
+        without ``app_id``), named ``ChronosTask:<app_id>``.
+
+        Args:
+            agent_id: the agent it runs on.
+            app_id: the absolute Marathon app id (``/dev/infra/web``), or the job name for
+                another framework.
+            task_id: the task id; generated when None.
+            framework: the framework's name or id; a name no framework has registers a new
+                framework of that name (see :meth:`add_framework`).
+            cpus: CPUs it asked for.
+            mem: memory (MB) it asked for.
+            disk: disk (MB) it asked for.
+            ports: host ports it holds, from the agent's ranges (``[31000-32000]``).
+            state: its Mesos state.
+            load: how busy it is, as a multiple of ``cpus`` (above 1 it is throttled).
+            healthy: its health check result, or None without a health check (shown in its
+                ``TASK_RUNNING`` status updates).
+            labels: its Mesos labels.
+
+        Raises:
+            NotFoundError: for an unknown agent.
+            InvalidInputError: for an agent that is deactivated or draining, a state that is
+                not a ``TASK_*`` name, an amount or load that is not a finite non-negative
+                number, a port outside the agent's ranges or held by another active task, an
+                invalid app id, job name, task id or framework name, or a Marathon task with
+                neither ``app_id`` nor ``task_id``.
+            ConflictError: when a task with that id exists.
+        """
+        with self._lock:
+            task = _tasks.add_task(
+                self._state,
+                self._marathon,
+                self._clock.now,
+                agent_id=agent_id,
+                app_id=app_id,
+                task_id=task_id,
+                framework=framework,
+                cpus=cpus,
+                mem=mem,
+                disk=disk,
+                ports=ports,
+                task_state=state,
+                load=load,
+                healthy=healthy,
+                labels=labels,
+            )
+            return task.id
+
+    def set_task_state(
+        self, task_id: str, state: TaskState, *, healthy: bool | None = None
+    ) -> None:
+        """Give a task a new state, with a status update at the current fake time.
+
+        A terminal state (``TASK_FINISHED``, ``TASK_FAILED``, ``TASK_KILLED``, ``TASK_LOST``,
+        ...) frees the task's and its executor's resources on the agent and stops its
+        container; the task stays listed as completed.
+
+        Args:
+            task_id: the task.
+            state: the new ``TASK_*`` state.
+            healthy: a new health check result; None keeps the task's current one.
+
+        Raises:
+            NotFoundError: when no task has that id.
+            InvalidInputError: for an unknown state, a ``healthy`` that is not a bool or None,
+                or a task whose state is terminal already.
+        """
+        with self._lock:
+            _tasks.set_task_state(self._state, task_id, state, self._clock.now, healthy)
+
+    def remove_task(self, task_id: str) -> None:
+        """Forget a task entirely (as if it aged out of the master's history).
+
+        Raises:
+            NotFoundError: when no task has that id.
+        """
+        with self._lock:
+            _tasks.remove_task(self._state, task_id)
+
+    def write_log(self, task_id: str, stream: str, data: str | bytes) -> None:
+        """Append to a task's sandbox ``stdout`` or ``stderr`` (text is written as UTF-8).
+
+        Raises:
+            NotFoundError: when no task has that id.
+            InvalidInputError: for a stream other than ``"stdout"`` and ``"stderr"``, or data
+                that is neither text nor bytes.
+        """
+        with self._lock:
+            _tasks.write_log(self._state, task_id, stream, data, self._clock.now)
+
+    @property
+    def tasks(self) -> Mapping[str, TaskRecord]:
+        """The Mesos tasks by id, in launch order (terminal ones too): a read-only snapshot."""
+        with self._lock:
+            return MappingProxyType(dict(self._state.tasks))
+
+    def task(self, task_id: str) -> TaskRecord:
+        """One task's record.
+
+        Raises:
+            NotFoundError: when no task has that id.
+        """
+        with self._lock:
+            return _tasks.find_task(self._state, task_id)
 
     # -- faults and the request log --------------------------------------------------------
 

@@ -6,13 +6,13 @@ real Mesos + Marathon cluster can run the same tests by implementing it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from asgard.testing._faults import FaultKind
 from asgard.testing._requestlog import RecordedRequest
-from asgard.testing._state import AttributeValue
+from asgard.testing._state import AttributeValue, TaskRecord, TaskState
 
 if TYPE_CHECKING:
     from asgard.models import AppSpec
@@ -103,8 +103,69 @@ class ClusterControl(Protocol):
         """Register an agent; return its Mesos agent id."""
         ...
 
+    @property
+    def mesos_urls(self) -> list[str]:
+        """The Mesos masters' base URLs, by index (what ``set_leader`` takes)."""
+        ...
+
+    @property
+    def marathon_urls(self) -> list[str]:
+        """The Marathon instances' base URLs, by index."""
+        ...
+
     def remove_agent(self, agent_id: str) -> None:
         """Remove an agent."""
+        ...
+
+    def agent_url(self, agent_id: str) -> str:
+        """An agent's base URL."""
+        ...
+
+    def deactivate_agent(self, agent_id: str) -> None:
+        """Deactivate an agent (no offers from it; its tasks keep running)."""
+        ...
+
+    def drain_agent(self, agent_id: str) -> None:
+        """Start draining an agent (it is deactivated too)."""
+        ...
+
+    def add_framework(self, name: str, *, framework_id: str | None = None) -> str:
+        """Register a Mesos framework other than Marathon; return its id."""
+        ...
+
+    def add_task(
+        self,
+        *,
+        agent_id: str,
+        app_id: str | None = None,
+        task_id: str | None = None,
+        framework: str = "marathon",
+        cpus: float = 0.1,
+        mem: float = 32.0,
+        disk: float = 0.0,
+        ports: Sequence[int] = (),
+        state: TaskState = "TASK_RUNNING",
+        load: float = 0.5,
+        healthy: bool | None = None,
+    ) -> str:
+        """Launch a Mesos task on an agent; return its task id."""
+        ...
+
+    def set_task_state(self, task_id: str, state: TaskState) -> None:
+        """Give a task a new Mesos state (a status update now)."""
+        ...
+
+    def remove_task(self, task_id: str) -> None:
+        """Forget a task."""
+        ...
+
+    def write_log(self, task_id: str, stream: str, data: str | bytes) -> None:
+        """Append to a task's sandbox ``stdout`` or ``stderr``."""
+        ...
+
+    @property
+    def tasks(self) -> Mapping[str, TaskRecord]:
+        """The Mesos tasks by id (terminal ones too)."""
         ...
 
     def add_app(self, full_id: str, spec: AppSpec) -> str:

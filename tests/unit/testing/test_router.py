@@ -59,9 +59,9 @@ def test_agents_are_routed_by_hostname() -> None:
 
 def test_routes_are_per_server_kind() -> None:
     cluster = FakeCluster()
-    cluster.router.register("marathon", "GET", "/version", _echo)
-    assert _call(cluster, "GET", MARATHON_0 + "/version").status_code == 200
-    assert _call(cluster, "GET", MESOS_1 + "/version").status_code == 404
+    cluster.router.register("marathon", "GET", "/echo", _echo)
+    assert _call(cluster, "GET", MARATHON_0 + "/echo").status_code == 200
+    assert _call(cluster, "GET", MESOS_1 + "/echo").status_code == 404
 
 
 def test_placeholders_match_one_segment_or_a_whole_path() -> None:
