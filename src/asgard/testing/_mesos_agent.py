@@ -301,19 +301,24 @@ def _file_info(path: str, file: SandboxFile) -> JSON:
     }
 
 
-def _path_param(request: httpx.Request) -> str | None:
-    path = request.url.params.get("path")
-    return path or None
-
-
-def _browse(cluster: FakeCluster, server: Server, request: httpx.Request) -> httpx.Response:
-    path = _path_param(request)
+def _target(
+    cluster: FakeCluster, server: Server, request: httpx.Request
+) -> tuple[str, TaskRecord, str | None] | httpx.Response:
+    """The ``path`` parameter resolved to ``(path, task, file name or None)``, or the error."""
+    path = request.url.params.get("path") or None
     if path is None:
         return text_response(400, _NO_PATH)
     found = _resolve(cluster, server, path)
     if found is None:
         return httpx.Response(404)
-    task, name = found
+    return (path, *found)
+
+
+def _browse(cluster: FakeCluster, server: Server, request: httpx.Request) -> httpx.Response:
+    target = _target(cluster, server, request)
+    if isinstance(target, httpx.Response):
+        return target
+    path, task, name = target
     if name is not None:
         return json_response([_file_info(path, task.files[name])])
     base = path.rstrip("/")
@@ -334,8 +339,7 @@ def _int64(request: httpx.Request, name: str) -> tuple[int | None, httpx.Respons
 
 
 def _read(cluster: FakeCluster, server: Server, request: httpx.Request) -> httpx.Response:
-    path = _path_param(request)
-    if path is None:
+    if not request.url.params.get("path"):
         return text_response(400, _NO_PATH)
     offset, refused = _int64(request, "offset")
     if refused is not None:
@@ -343,10 +347,10 @@ def _read(cluster: FakeCluster, server: Server, request: httpx.Request) -> httpx
     length, refused = _int64(request, "length")
     if refused is not None:
         return refused
-    found = _resolve(cluster, server, path)
-    if found is None:
-        return httpx.Response(404)
-    task, name = found
+    target = _target(cluster, server, request)
+    if isinstance(target, httpx.Response):
+        return target
+    _, task, name = target
     if name is None:
         return text_response(400, "Cannot read a directory.\n")
     data = task.files[name].data
@@ -361,13 +365,10 @@ def _read(cluster: FakeCluster, server: Server, request: httpx.Request) -> httpx
 
 
 def _download(cluster: FakeCluster, server: Server, request: httpx.Request) -> httpx.Response:
-    path = _path_param(request)
-    if path is None:
-        return text_response(400, _NO_PATH)
-    found = _resolve(cluster, server, path)
-    if found is None:
-        return httpx.Response(404)
-    task, name = found
+    target = _target(cluster, server, request)
+    if isinstance(target, httpx.Response):
+        return target
+    _, task, name = target
     if name is None:
         return text_response(400, "Cannot download a directory.\n")
     return httpx.Response(
