@@ -384,16 +384,18 @@ class ContainerUsage:
     nr_throttled: float = 0.0
     throttled_time_secs: float = 0.0
 
-    def grow(self, *, cpus: float, load: float, seconds: float) -> ContainerUsage:
-        """The counters after ``seconds`` more at ``load`` times ``cpus`` CPUs.
+    def grow(self, *, cpus: float, limit: float, load: float, seconds: float) -> ContainerUsage:
+        """The counters after ``seconds`` more with a demand of ``load`` times ``cpus`` CPUs.
 
-        CPU time grows by ``load * cpus * seconds`` (80 % user, 20 % system); CFS periods by
-        10 per second; when ``load`` exceeds 1 the share ``(load - 1) / load`` of the periods
-        is throttled, for as large a share of the time.
+        As under CFS quotas, the container gets at most ``limit`` CPUs (its share plus the
+        executor's): CPU time grows by ``min(load * cpus, limit) * seconds`` (80 % user, 20 %
+        system); CFS periods by 10 per second; when the demand exceeds the limit, the share of
+        the demand it could not get is the share of periods (and of time) throttled.
         """
-        used = load * cpus * seconds
+        demand = load * cpus
+        used = min(demand, limit) * seconds
         periods = 10.0 * seconds
-        throttled = (load - 1.0) / load if load > 1.0 else 0.0
+        throttled = (demand - limit) / demand if demand > limit else 0.0
         return ContainerUsage(
             cpus_user_time_secs=self.cpus_user_time_secs + 0.8 * used,
             cpus_system_time_secs=self.cpus_system_time_secs + 0.2 * used,
@@ -702,5 +704,10 @@ class ClusterState:
             return
         for task_id, task in self.tasks.items():
             if task.container_running:
-                usage = task.usage.grow(cpus=task.resources.cpus, load=task.load, seconds=seconds)
+                usage = task.usage.grow(
+                    cpus=task.resources.cpus,
+                    limit=task.resources.cpus + EXECUTOR_CPUS,
+                    load=task.load,
+                    seconds=seconds,
+                )
                 self.tasks[task_id] = attrs.evolve(task, usage=usage)
