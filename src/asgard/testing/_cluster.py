@@ -414,7 +414,7 @@ class FakeCluster:
 
     @property
     def agents(self) -> Mapping[str, AgentRecord]:
-        """The agents by id, in registration order: a read-only snapshot."""
+        """A read-only snapshot of the agents by id, in registration order."""
         with self._lock:
             return MappingProxyType(dict(self._state.agents))
 
@@ -461,7 +461,7 @@ class FakeCluster:
 
     @property
     def apps(self) -> Mapping[str, AppRecord]:
-        """The apps by absolute id, in creation order: a read-only snapshot."""
+        """A read-only snapshot of the apps by absolute id, in creation order."""
         with self._lock:
             return MappingProxyType(dict(self._state.apps))
 
@@ -487,7 +487,7 @@ class FakeCluster:
 
     @property
     def frameworks(self) -> Mapping[str, FrameworkRecord]:
-        """The Mesos frameworks by id, Marathon first: a read-only snapshot."""
+        """A read-only snapshot of the Mesos frameworks by id, Marathon first."""
         with self._lock:
             return MappingProxyType(dict(self._state.frameworks))
 
@@ -612,7 +612,7 @@ class FakeCluster:
 
     @property
     def tasks(self) -> Mapping[str, TaskRecord]:
-        """The Mesos tasks by id, in launch order (terminal ones too): a read-only snapshot."""
+        """A read-only snapshot of the Mesos tasks by id, in launch order (terminal ones too)."""
         with self._lock:
             return MappingProxyType(dict(self._state.tasks))
 
@@ -629,7 +629,7 @@ class FakeCluster:
 
     @property
     def faults(self) -> Faults:
-        """The cluster's fault script: ``cluster.faults.inject(kind, ...)``, ``.clear()``."""
+        """The cluster's fault script (``cluster.faults.inject(kind, ...)``, ``.clear()``)."""
         return self._faults
 
     @property

@@ -471,7 +471,7 @@ class TaskRecord:
 
     @property
     def sandbox_executor_id(self) -> str:
-        """The executor id on the agent: the task id for a command-executor task."""
+        """The executor id on the agent (the task id for a command-executor task)."""
         return self.executor_id or self.id
 
     @property
