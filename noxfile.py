@@ -83,7 +83,7 @@ def unasync(session: nox.Session) -> None:
 @nox.session(python=NEWEST)
 def docs(session: nox.Session) -> None:
     """Build the docs with warnings as errors and nitpicky references."""
-    session.install(".[docs]")
+    session.install(".[docs,testing]")
     session.run(
         "sphinx-build", "-W", "-n", "--keep-going", "-b", "html", "docs", "docs/_build/html"
     )
