@@ -32,7 +32,12 @@ RULES: list[tuple[str, str]] = [
     (r"\b__aexit__\b", "__exit__"),
     (r"\baclose\b", "close"),
     (r"\bAbstractAsyncContextManager\b", "AbstractContextManager"),
+    (r"\basynccontextmanager\b", "contextmanager"),
+    (r"\baiter_bytes\b", "iter_bytes"),
+    (r"\baread\b", "read"),
     (r"\bAsyncIterator\b", "Iterator"),
+    (r"\bAsyncGenerator\[([^\]]*), None\]", r"Generator[\1, None, None]"),
+    (r"\bAsyncGenerator\b", "Generator"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
     # module paths
     (r"\b_async\b", "_sync"),
@@ -44,6 +49,7 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncHttpSession\b", "HttpSession"),
     (r"\bAsyncBackendCore\b", "BackendCore"),
     (r"\bAsyncMesosAgentsBackend\b", "MesosAgentsBackend"),
+    (r"\bAsyncMarathonAppsBackend\b", "MarathonAppsBackend"),
     (r"\bAsyncAgentsBackendContract\b", "AgentsBackendContract"),
     (r"\bAsyncBackend\b", "Backend"),
     (r"\bAsyncAgentsBackend\b", "AgentsBackend"),
@@ -52,7 +58,6 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncToyApps\b", "ToyApps"),
     (r"\b_AsyncToyBase\b", "_ToyBase"),
     (r"\basync for\b", "for"),
-    (r"\basynccontextmanager\b", "contextmanager"),
     (r"\basync_transport\b", "transport"),
 ]
 

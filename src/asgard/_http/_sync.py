@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 import httpx
@@ -36,7 +38,7 @@ __all__ = ["HttpSession"]
 logger: Final = logging.getLogger("asgard.http")
 
 _USE_SESSION_AUTH: Final[Any] = object()
-_HEADERS: Final = {"Accept": "application/json"}
+_JSON: Final = "application/json"
 _PLAIN: Final = Dialect()
 
 
@@ -111,13 +113,7 @@ class HttpSession:
             BackendError: a subclass saying what went wrong (see :mod:`asgard.errors`).
             NotFoundError, ConflictError: for 404 and 409 answers.
         """
-        if self._closed:
-            raise BackendUnavailableError(
-                f"the {self.config.backend} backend is closed",
-                backend=self.config.backend,
-                method=method,
-                url=redact_url((base_url or self.pool.servers[0]) + path),
-            )
+        self._check_open(method, path, base_url)
         if dialect is None:
             dialect = self.dialect if base_url is None else _PLAIN
         if base_url is None:
@@ -136,7 +132,7 @@ class HttpSession:
                 sleep(step.delay)
             server = pool.servers[step.index]
             try:
-                reply = self._send(method, server, path, params, json, send_auth)
+                reply, _ = self._send(method, server, path, params, json, send_auth)
             except httpx.TransportError as exc:
                 step = plan.failed(step.index, failure_of(exc))
                 continue
@@ -158,55 +154,119 @@ class HttpSession:
         params: Any,
         json: Any,
         auth: httpx.Auth | None,
-    ) -> Reply:
+        *,
+        accept: str = _JSON,
+        stream: bool = False,
+    ) -> tuple[Reply, httpx.Response]:
+        """Send once; the reply (whole, unless ``stream`` and 2xx) and the open response."""
         url = server + path
+        timeout: httpx.Timeout | None = self.config.timeout
+        if stream and timeout is not None:
+            timeout = httpx.Timeout(
+                timeout.connect, read=None, write=timeout.write, pool=timeout.pool
+            )
         try:
             request = self._client.build_request(
                 method,
                 url,
                 params=params,
                 json=json,
-                headers=_HEADERS,
-                timeout=(
-                    self.config.timeout
-                    if self.config.timeout is not None
-                    else httpx.USE_CLIENT_DEFAULT
-                ),
+                headers={"Accept": accept},
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.InvalidURL:
             raise InvalidInputError(f"cannot build a request for {redact_url(url)}") from None
         started = time.perf_counter()
         try:
-            response = self._client.send(request, auth=auth, follow_redirects=False)
-        except httpx.HTTPError as exc:
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "%s %s -> %s after %.1f ms (%s)",
-                    method,
-                    path,
-                    type(exc).__name__,
-                    (time.perf_counter() - started) * 1000,
-                    redact_url(server),
-                )
-            raise
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d in %.1f ms (%s)",
-                method,
-                path,
-                response.status_code,
-                (time.perf_counter() - started) * 1000,
-                redact_url(server),
+            response = self._client.send(
+                request, auth=auth, follow_redirects=False, stream=stream
             )
-        return Reply(
+            if stream and not 200 <= response.status_code < 300:
+                try:
+                    response.read()
+                finally:
+                    response.close()
+        except httpx.HTTPError as exc:
+            _log(method, path, type(exc).__name__, started, server)
+            raise
+        _log(method, path, str(response.status_code), started, server)
+        reply = Reply(
             status=response.status_code,
             headers=response.headers,
-            content=response.content,
+            content=b"" if stream and 200 <= response.status_code < 300 else response.content,
             method=method,
             url=redact_url(request.url),
             server=server,
             backend=self.config.backend,
         )
+        return reply, response
+
+    @contextmanager
+    def stream(
+        self, path: str, *, params: Any = None, accept: str = "text/event-stream"
+    ) -> Iterator[Iterator[bytes]]:
+        """Open a long ``GET`` (an event stream) at the leader; yield its body as it comes.
+
+        Opening follows the read plan (failover, retries, redirects resolved by hand, so a
+        standby's 302 never takes the credentials elsewhere). Reading has no read timeout; a
+        connection that breaks while reading raises :class:`BackendUnavailableError` from the
+        iterator.
+
+        Raises:
+            BackendError: a subclass, when the stream cannot be opened.
+            NotFoundError: for a 404.
+        """
+        self._check_open("GET", path)
+        plan = Plan(self.config, self.pool, self.dialect, "GET", path)
+        step: Send | Probe = plan.first()
+        while True:
+            if isinstance(step, Probe):
+                step = plan.probed(self._find_leader(self.pool, self.dialect))
+                continue
+            if step.delay:
+                sleep(step.delay)
+            server = self.pool.servers[step.index]
+            try:
+                reply, response = self._send(
+                    "GET", server, path, params, None, self._auth, accept=accept, stream=True
+                )
+            except httpx.TransportError as exc:
+                step = plan.failed(step.index, failure_of(exc))
+                continue
+            except httpx.DecodingError:
+                step = plan.failed(step.index, Failure.BROKEN)
+                continue
+            outcome = plan.answered(step.index, reply)
+            if isinstance(outcome, Done):
+                if not reply.ok:
+                    raise error_for_reply(reply, self.dialect)
+                try:
+                    yield self._chunks(response, reply)
+                finally:
+                    response.close()
+                return
+            step = outcome
+
+    def _chunks(self, response: httpx.Response, reply: Reply) -> Iterator[bytes]:
+        try:
+            for chunk in response.iter_bytes():
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise BackendUnavailableError(
+                f"the stream broke ({type(exc).__name__})",
+                backend=reply.backend,
+                method=reply.method,
+                url=reply.url,
+            ) from exc
+
+    def _check_open(self, method: str, path: str, base_url: str | None = None) -> None:
+        if self._closed:
+            raise BackendUnavailableError(
+                f"the {self.config.backend} backend is closed",
+                backend=self.config.backend,
+                method=method,
+                url=redact_url((base_url or self.pool.servers[0]) + path),
+            )
 
     def leader(self) -> str | None:
         """The base URL of the leading configured server, asking the servers when unknown.
@@ -228,7 +288,9 @@ class HttpSession:
             return None
         for server in pool.servers:
             try:
-                reply = self._send("GET", server, dialect.probe_path, None, None, self._auth)
+                reply, _ = self._send(
+                    "GET", server, dialect.probe_path, None, None, self._auth
+                )
             except httpx.HTTPError:
                 continue
             named = dialect.probe(reply.status, reply.headers, reply.content)
@@ -238,3 +300,16 @@ class HttpSession:
             if index is not None:
                 return index
         return None
+
+
+def _log(method: str, path: str, outcome: str, started: float, server: str) -> None:
+    """The one DEBUG line of a request: method, path, status (or error), time, server."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %s in %.1f ms (%s)",
+            method,
+            path,
+            outcome,
+            (time.perf_counter() - started) * 1000,
+            redact_url(server),
+        )

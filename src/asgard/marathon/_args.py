@@ -1,0 +1,92 @@
+"""Checks of the Marathon backend's arguments and small readings of replies (pure)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+from asgard._http._policy import Reply
+from asgard.errors import InvalidInputError
+from asgard.marathon._events import server_event_types
+from asgard.models import AppSpec, Deployment, Event
+
+__all__ = [
+    "check_deployment",
+    "check_event_types",
+    "check_spec",
+    "check_wait_args",
+    "deployment_header",
+    "leader_header",
+    "now_utc",
+]
+
+
+def check_spec(spec: object) -> AppSpec:
+    """Refuse what is not an :class:`~asgard.models.AppSpec`.
+
+    Raises:
+        InvalidInputError: for anything else (a dict of Marathon JSON, say).
+    """
+    if not isinstance(spec, AppSpec):
+        raise InvalidInputError(f"spec must be an asgard.models.AppSpec, not {type(spec).__name__}")
+    return spec
+
+
+def check_deployment(deployment: object) -> str:
+    """The id of a :class:`~asgard.models.Deployment` or of a deployment id string.
+
+    Raises:
+        InvalidInputError: for an empty id or anything else.
+    """
+    if isinstance(deployment, Deployment):
+        return deployment.id
+    if isinstance(deployment, str) and deployment.strip() and "/" not in deployment:
+        return deployment
+    raise InvalidInputError(f"deployment must be a Deployment or its id, not {deployment!r}")
+
+
+def check_wait_args(timeout: object, poll_interval: object) -> None:
+    """Refuse a non-positive or non-numeric ``timeout`` or ``poll_interval``.
+
+    Raises:
+        InvalidInputError: when either is not a positive finite number.
+    """
+    for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise InvalidInputError(f"{name} must be a positive number of seconds, not {value!r}")
+
+
+def check_event_types(
+    types: Iterable[type[Event]] | None,
+) -> tuple[type[Event], ...] | None:
+    """The event classes asked for, as a tuple (None for all).
+
+    Raises:
+        InvalidInputError: when ``types`` holds something that is not an asgard event class.
+    """
+    if types is None:
+        return None
+    wanted = tuple(types) if not isinstance(types, type) else types
+    server_event_types(wanted)  # raises InvalidInputError on anything else
+    return tuple(wanted)
+
+
+def deployment_header(reply: Reply) -> str | None:
+    """The ``Marathon-Deployment-Id`` header of a write's reply, if any."""
+    return reply.headers.get("marathon-deployment-id") or None
+
+
+def leader_header(reply: Reply) -> str | None:
+    """The ``X-Marathon-Leader`` header (the leader's URL), if any."""
+    return reply.headers.get("x-marathon-leader") or None
+
+
+def now_utc() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(tz=timezone.utc)

@@ -1,0 +1,570 @@
+"""The async Marathon apps backend (sequencing only; ``_sync.py`` is generated from it)."""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import ClassVar
+
+import httpx
+
+from asgard._acompat import asleep
+from asgard._backend._async import AsyncBackendCore
+from asgard._http._dialect import MARATHON, Dialect
+from asgard._http._policy import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_READ_RETRIES,
+    CertTypes,
+    Reply,
+    VerifyTypes,
+)
+from asgard.account import Account
+from asgard.backends import Capability
+from asgard.errors import (
+    BackendError,
+    DeploymentFailedError,
+    DeploymentSupersededError,
+    InvalidInputError,
+    MalformedResponseError,
+    NotFoundError,
+    WaitTimeoutError,
+)
+from asgard.marathon import _parse, _requests, _serialize, _wait
+from asgard.marathon._args import (
+    check_deployment,
+    check_event_types,
+    check_spec,
+    check_wait_args,
+    deployment_header,
+    leader_header,
+    now_utc,
+)
+from asgard.marathon._events import EventTranslator, server_event_types
+from asgard.marathon._sse import SseDecoder
+from asgard.models import (
+    App,
+    AppPatch,
+    AppSpec,
+    ClusterInfo,
+    Deployment,
+    Event,
+    QueueEntry,
+    StreamReconnected,
+    Task,
+)
+
+__all__ = ["AsyncMarathonAppsBackend"]
+
+monotonic = time.monotonic
+
+
+class AsyncMarathonAppsBackend(AsyncBackendCore):
+    """The account's Marathon apps: their whole lifecycle, deployments and events (async).
+
+    App ids are relative to the account's namespace (``"/web"`` is Marathon's ``/dev/web``);
+    every definition sent carries the owner constraint that keeps the account's apps on its
+    agents. A standby Marathon proxies to the leader; the event stream, which a standby
+    redirects, is reopened at the leader by hand so credentials stay with the configured
+    servers.
+
+    Args:
+        servers: the Marathon instances' base URLs (a path prefix is allowed, as on DC/OS).
+        account: the account; its apps live under ``/<namespace>/``.
+        auth, timeout, verify, cert, max_concurrency, read_retries, client: as every backend.
+
+    Raises:
+        InvalidInputError: for any bad option, before anything is sent.
+    """
+
+    backend_name: ClassVar[str] = "marathon"
+    dialect: ClassVar[Dialect] = MARATHON
+
+    def __init__(
+        self,
+        servers: Sequence[str],
+        *,
+        account: Account,
+        auth: httpx.Auth | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        read_retries: int = DEFAULT_READ_RETRIES,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            servers,
+            account=account,
+            auth=auth,
+            timeout=timeout,
+            verify=verify,
+            cert=cert,
+            max_concurrency=max_concurrency,
+            read_retries=read_retries,
+            client=client,
+        )
+        self._deleting: dict[str, frozenset[str]] = {}  # deployment id → apps it deletes
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """``QUEUE``, ``EVENTS``, ``KILL_AND_SCALE``, ``WIPE`` and ``SERVER_ROLLBACK``."""
+        return frozenset(
+            {
+                Capability.QUEUE,
+                Capability.EVENTS,
+                Capability.KILL_AND_SCALE,
+                Capability.WIPE,
+                Capability.SERVER_ROLLBACK,
+            }
+        )
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    async def _call(self, request: _requests.Request) -> Reply:
+        return await self._session.request(
+            request.method, request.path, params=request.params or None, json=request.json
+        )
+
+    async def _app_call(self, request: _requests.Request, app_id: str) -> Reply:
+        """A call about one app, whose 404 says the app (as the account names it) is absent."""
+        try:
+            return await self._call(request)
+        except NotFoundError:
+            raise NotFoundError(f"app {app_id!r} not found") from None
+
+    def _ids(self, app_id: str) -> tuple[str, str]:
+        """``(relative id, Marathon id)`` of a user-given app id, checked before any request."""
+        return self._account.normalize_app_id(app_id), self._account.marathon_app_id(app_id)
+
+    def _deployment(self, reply: Reply, app_ids: Iterable[str]) -> Deployment:
+        return _parse.write_result(
+            reply.json(), app_ids=tuple(app_ids), header=deployment_header(reply)
+        )
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def list(self, *, with_tasks: bool = False) -> builtins.list[App]:
+        """The account's apps, in one request; an empty or absent namespace gives ``[]``.
+
+        Raises:
+            BackendError: a subclass, when Marathon cannot answer.
+            TenancyViolationError: when Marathon answers with an app outside the namespace.
+        """
+        try:
+            reply = await self._call(_requests.list_apps(self._account, with_tasks=with_tasks))
+        except NotFoundError:
+            return []
+        return _parse.apps_from(reply.json(), self._account, with_tasks=with_tasks)
+
+    async def get(self, app_id: str, *, with_tasks: bool = False) -> App:
+        """One of the account's apps.
+
+        Raises:
+            InvalidInputError: on an id that could leave the namespace or Marathon refuses.
+            NotFoundError: when the app does not exist.
+        """
+        relative, full = self._ids(app_id)
+        reply = await self._app_call(_requests.get_app(full, with_tasks=with_tasks), relative)
+        return _parse.app_from(reply.json(), self._account, with_tasks=with_tasks)
+
+    async def tasks(self, app_id: str) -> builtins.list[Task]:
+        """The app's tasks.
+
+        Raises:
+            InvalidInputError: on a bad id.
+            NotFoundError: when the app does not exist.
+        """
+        relative, full = self._ids(app_id)
+        reply = await self._app_call(_requests.app_tasks(full), relative)
+        return _parse.tasks_from(reply.json(), self._account, app_id=relative)
+
+    async def versions(self, app_id: str) -> builtins.list[str]:
+        """The app's stored versions, newest first.
+
+        Raises:
+            InvalidInputError: on a bad id.
+            NotFoundError: when the app does not exist.
+        """
+        relative, full = self._ids(app_id)
+        reply = await self._app_call(_requests.app_versions(full), relative)
+        return _parse.versions_from(reply.json())
+
+    async def get_version(self, app_id: str, version: str) -> App:
+        """The app's definition at a stored version.
+
+        Raises:
+            InvalidInputError: on a bad id or a version that is not a timestamp.
+            NotFoundError: when the app or the version does not exist.
+        """
+        relative, full = self._ids(app_id)
+        try:
+            reply = await self._call(_requests.app_version(full, version))
+        except NotFoundError:
+            raise NotFoundError(f"version {version!r} of app {relative!r} not found") from None
+        return _parse.app_definition_from(reply.json(), self._account)
+
+    async def deployments(self) -> builtins.list[Deployment]:
+        """The running deployments that touch the account's apps (only its app ids shown).
+
+        Raises:
+            BackendError: a subclass, when Marathon cannot answer.
+        """
+        return [found.deployment for found in await self._listed()]
+
+    async def _listed(self) -> builtins.list[_parse.VisibleDeployment]:
+        reply = await self._call(_requests.list_deployments())
+        return _parse.deployments_from(reply.json(), self._account)
+
+    async def queue(self) -> builtins.list[QueueEntry]:
+        """The account's apps waiting for offers: count, delay left, declined offers by reason.
+
+        Raises:
+            BackendError: a subclass, when Marathon cannot answer.
+        """
+        reply = await self._call(_requests.queue())
+        return _parse.queue_from(reply.json(), self._account)
+
+    async def info(self) -> ClusterInfo:
+        """Marathon's name, version and leader URL.
+
+        Raises:
+            BackendError: a subclass, when Marathon cannot answer.
+        """
+        reply = await self._call(_requests.info())
+        return _parse.cluster_info(reply.json(), leader_url=leader_header(reply))
+
+    # -- writes --------------------------------------------------------------------------------
+
+    async def create(self, spec: AppSpec) -> Deployment:
+        """Create an app; returns the deployment that starts it.
+
+        Raises:
+            InvalidInputError: when ``spec`` is not an AppSpec or breaks the tenancy rules.
+            ConflictError: when the app exists.
+            WriteOutcomeUnknownError: when the reply was lost (the app may exist now).
+        """
+        spec = check_spec(spec)
+        body = _serialize.app_body(spec, self._account)
+        reply = await self._call(_requests.create_app(body))
+        return self._deployment(reply, [spec.id])
+
+    async def update(self, spec: AppSpec, *, force: bool = False) -> Deployment:
+        """Replace an app's whole definition with ``spec`` (what it does not say is reset).
+
+        Read-modify-write goes ``app.to_spec()`` → ``attrs.evolve`` → ``update``.
+
+        Raises:
+            InvalidInputError: when ``spec`` is not an AppSpec or breaks the tenancy rules.
+            NotFoundError: when the app does not exist (``update`` never creates).
+            ConflictError: when a deployment locks the app and ``force`` is False.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        spec = check_spec(spec)
+        relative, full = self._ids(spec.id)
+        body = _serialize.app_body(spec, self._account)
+        await self._app_call(_requests.get_app(full), relative)  # PUT would create it
+        reply = await self._app_call(_requests.update_app(full, body, force=force), relative)
+        return self._deployment(reply, [relative])
+
+    async def patch(self, app_id: str, changes: AppPatch, *, force: bool = False) -> Deployment:
+        """Change only the fields ``changes`` sets.
+
+        Raises:
+            InvalidInputError: on a bad id or patch.
+            NotFoundError: when the app does not exist.
+            ConflictError: when a deployment locks the app and ``force`` is False.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        if not isinstance(changes, AppPatch):
+            raise InvalidInputError(f"changes must be an AppPatch, not {type(changes).__name__}")
+        relative, full = self._ids(app_id)
+        if _serialize.patch_needs_replace(changes):
+            # Marathon's partial update cannot clear cmd or container: read, apply, replace.
+            current = await self.get(relative)
+            return await self.update(
+                _serialize.apply_patch(current.to_spec(), changes), force=force
+            )
+        body = _serialize.patch_body(changes, self._account)
+        reply = await self._app_call(_requests.patch_app(full, body, force=force), relative)
+        return self._deployment(reply, [relative])
+
+    async def scale(self, app_id: str, instances: int, *, force: bool = False) -> Deployment:
+        """Scale an app (only ``instances`` is sent: no restart).
+
+        Raises:
+            InvalidInputError: on a bad id or a negative or non-integer count.
+            NotFoundError: when the app does not exist.
+            ConflictError: when a deployment locks the app and ``force`` is False.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        relative, full = self._ids(app_id)
+        reply = await self._app_call(_requests.scale_app(full, instances, force=force), relative)
+        return self._deployment(reply, [relative])
+
+    async def restart(self, app_id: str, *, force: bool = False) -> Deployment:
+        """Restart an app's tasks (a rolling restart to a new version of the same definition).
+
+        Raises:
+            InvalidInputError: on a bad id.
+            NotFoundError: when the app does not exist.
+            ConflictError: when a deployment locks the app and ``force`` is False.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        relative, full = self._ids(app_id)
+        reply = await self._app_call(_requests.restart_app(full, force=force), relative)
+        return self._deployment(reply, [relative])
+
+    async def delete(self, app_id: str, *, force: bool = False) -> Deployment:
+        """Delete an app (``force=false`` is sent unless asked: Marathon's default is force).
+
+        Raises:
+            InvalidInputError: on a bad id.
+            NotFoundError: when the app does not exist.
+            ConflictError: when a deployment locks the app and ``force`` is False.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        relative, full = self._ids(app_id)
+        reply = await self._app_call(_requests.delete_app(full, force=force), relative)
+        deployment = self._deployment(reply, [relative])
+        self._deleting[deployment.id] = frozenset({relative})
+        return deployment
+
+    async def kill_tasks(
+        self,
+        app_id: str,
+        task_ids: Iterable[str],
+        *,
+        scale: bool = False,
+        wipe: bool = False,
+    ) -> Deployment | None:
+        """Kill some of an app's tasks (judged to be the app's from their ids, before sending).
+
+        Returns:
+            The deployment when ``scale`` started one, else None (Marathon replaces them).
+
+        Raises:
+            InvalidInputError: when a task is not the app's, ``task_ids`` is empty, or
+                ``scale`` and ``wipe`` are both set.
+            NotFoundError: when the app or a task does not exist.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        relative, full = self._ids(app_id)
+        request = _requests.kill_tasks(full, task_ids, scale=scale, wipe=wipe)
+        reply = await self._app_call(request, relative)
+        return _parse.kill_result(
+            reply.json(), app_ids=(relative,), header=deployment_header(reply)
+        )
+
+    async def kill_tasks_on_host(
+        self, app_id: str, host: str, *, scale: bool = False
+    ) -> Deployment | None:
+        """Kill an app's tasks on one host (to drain an agent).
+
+        Returns:
+            The deployment when ``scale`` started one, else None.
+
+        Raises:
+            InvalidInputError: on a bad id or host.
+            NotFoundError: when the app does not exist.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        relative, full = self._ids(app_id)
+        reply = await self._app_call(
+            _requests.kill_tasks_on_host(full, host, scale=scale), relative
+        )
+        return _parse.kill_result(
+            reply.json(), app_ids=(relative,), header=deployment_header(reply)
+        )
+
+    async def cancel(
+        self, deployment: Deployment | str, *, rollback: bool = True
+    ) -> Deployment | None:
+        """Cancel a deployment, rolling back what it did unless ``rollback`` is False.
+
+        Returns:
+            The rollback deployment, or None without rollback.
+
+        Raises:
+            NotFoundError: unless the deployment runs and every app it touches is the
+                account's.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        deployment_id = check_deployment(deployment)
+        found = _parse.find_deployment(await self._listed(), deployment_id)
+        if found is None or not found.fully_owned:
+            raise NotFoundError(f"deployment {deployment_id!r} not found")
+        try:
+            reply = await self._call(_requests.cancel_deployment(deployment_id, rollback=rollback))
+        except NotFoundError:
+            raise NotFoundError(f"deployment {deployment_id!r} not found") from None
+        payload = reply.json() if reply.content.strip() else None
+        return _parse.cancel_result(payload, app_ids=found.deployment.app_ids)
+
+    async def rollback(self, app_id: str, version: str, *, force: bool = False) -> Deployment:
+        """Go back to a stored version, keeping the app on the account's agents.
+
+        When that version holds the owner pin, Marathon restores it (``{"version": v}``);
+        otherwise its definition is sent with the pin added.
+
+        Raises:
+            InvalidInputError: on a bad id or version.
+            NotFoundError: when the app or the version does not exist.
+            ConflictError: when a deployment locks the app and ``force`` is False.
+            WriteOutcomeUnknownError: when the reply was lost.
+        """
+        relative, full = self._ids(app_id)
+        definition = await self.get_version(relative, version)
+        body = _serialize.rollback_body(definition, version, self._account)
+        reply = await self._app_call(_requests.rollback_app(full, body, force=force), relative)
+        return self._deployment(reply, [relative])
+
+    async def reset_delay(self, app_id: str) -> None:
+        """Launch a waiting app now instead of after its backoff delay.
+
+        Raises:
+            InvalidInputError: on a bad id.
+            NotFoundError: when the app is not in the launch queue.
+        """
+        relative, full = self._ids(app_id)
+        await self._app_call(_requests.reset_delay(full), relative)
+
+    # -- waiting -------------------------------------------------------------------------------
+
+    async def wait(
+        self,
+        deployment: Deployment | str,
+        *,
+        timeout: float = 600,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[Deployment], object] | None = None,
+    ) -> Deployment:
+        """Wait until a deployment is over and its apps reached their target.
+
+        Polls ``/v2/deployments`` and the apps: finished deployments vanish from Marathon,
+        so the outcome is judged from the apps (see :mod:`asgard.marathon._wait`).
+        ``on_progress`` is called at least once, and on each step observed.
+
+        Raises:
+            DeploymentFailedError: when the deployment was cancelled and rolled back.
+            DeploymentSupersededError: when another deployment replaced it.
+            WaitTimeoutError: when ``timeout`` seconds passed (it may still finish); carries
+                the app's launch queue entry when Marathon waits for offers.
+            BackendError: a subclass, when Marathon cannot answer.
+        """
+        deployment_id = check_deployment(deployment)
+        check_wait_args(timeout, poll_interval)
+        target = deployment if isinstance(deployment, Deployment) else None
+        deadline = monotonic() + timeout
+        reported: tuple[int | None, int | None] | None = None
+        while True:
+            listed = _parse.find_deployment(await self._listed(), deployment_id)
+            if listed is not None:
+                target = target or listed.deployment
+                step = _wait.step_of(listed.deployment)
+                if on_progress is not None and step != reported:
+                    on_progress(listed.deployment)
+                reported = step
+            if target is None:
+                # Gone before the first look, known only by its id: nothing left to judge.
+                target = Deployment(id=deployment_id, version="")
+                break
+            deleting = self._deleting.get(deployment_id, frozenset())
+            if listed is not None:
+                deleting = deleting | _wait.deletes(listed.deployment)
+            apps = {} if listed is not None else await self._apps_now(target.app_ids)
+            verdict = _wait.judge(target, listed, apps, deleting=deleting)
+            if verdict.state == "failed":
+                raise DeploymentFailedError(
+                    f"deployment {deployment_id} failed: {verdict.reason}", deployment=target
+                )
+            if verdict.state == "superseded":
+                raise DeploymentSupersededError(
+                    f"deployment {deployment_id} was replaced: {verdict.reason}",
+                    deployment=target,
+                )
+            if verdict.state == "done":
+                break
+            if monotonic() >= deadline:
+                entries = await self.queue()
+                raise WaitTimeoutError(
+                    f"deployment {deployment_id} did not finish in {timeout:g} s "
+                    f"({verdict.reason or 'still running'}); it may still finish",
+                    deployment=listed.deployment if listed is not None else target,
+                    queue_entry=_wait.queue_entry_for(entries, target.app_ids),
+                )
+            await asleep(poll_interval)
+        self._deleting.pop(deployment_id, None)
+        if on_progress is not None and reported is None:
+            on_progress(target)
+        return target
+
+    async def _apps_now(self, app_ids: Iterable[str]) -> dict[str, App | None]:
+        found: dict[str, App | None] = {}
+        for app_id in app_ids:
+            try:
+                found[app_id] = await self.get(app_id)
+            except NotFoundError:
+                found[app_id] = None
+        return found
+
+    # -- events --------------------------------------------------------------------------------
+
+    def events(
+        self, *, types: Iterable[type[Event]] | None = None
+    ) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
+        """The account's events, as a context manager yielding an iterator.
+
+        Follows the leader and reconnects; after each reconnect a ``StreamReconnected`` is
+        yielded (events in between may be lost: re-list). Never a partial or duplicated event.
+
+        Raises:
+            InvalidInputError: when ``types`` holds something that is not an event class.
+            BackendError: a subclass, when the stream cannot be opened, or reopened after a
+                loss within the read retries.
+        """
+        wanted = check_event_types(types)
+        return self._event_stream(wanted)
+
+    @asynccontextmanager
+    async def _event_stream(
+        self, types: tuple[type[Event], ...] | None
+    ) -> AsyncIterator[AsyncIterator[Event]]:
+        translator = EventTranslator(self._account, types=types)
+        request = _requests.events(server_event_types(types))
+        stream = self._events(request, translator)
+        try:
+            yield stream
+        finally:
+            await stream.aclose()
+
+    async def _events(
+        self, request: _requests.Request, translator: EventTranslator
+    ) -> AsyncGenerator[Event, None]:
+        reconnected = False
+        failures = 0
+        while True:
+            try:
+                async with self._session.stream(
+                    request.path, params=request.params or None, accept=request.accept
+                ) as chunks:
+                    failures = 0
+                    if reconnected:  # a stream event: yielded whatever types were asked for
+                        yield StreamReconnected(timestamp=now_utc())
+                    decoder = SseDecoder()
+                    async for chunk in chunks:
+                        for message in decoder.feed(chunk):
+                            event = translator.translate(message.type, message.data)
+                            if event is not None:
+                                yield event
+                    decoder.close()  # a partial last event is dropped, never yielded
+            except MalformedResponseError:
+                raise
+            except BackendError:
+                failures += 1
+                if not reconnected or failures > self._session.config.read_retries + 1:
+                    raise
+            reconnected = True
+            if failures:
+                await asleep(min(2.0, 0.1 * 2.0**failures))

@@ -1,0 +1,109 @@
+"""How wait() judges a deployment from what polling sees, and the argument checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from asgard.errors import InvalidInputError
+from asgard.marathon._args import check_deployment, check_event_types, check_spec, check_wait_args
+from asgard.marathon._parse import VisibleDeployment
+from asgard.marathon._wait import deletes, judge, queue_entry_for
+from asgard.models import (
+    App,
+    AppSpec,
+    Deployment,
+    DeploymentAction,
+    HealthCheck,
+    QueueEntry,
+    StreamReconnected,
+)
+
+V1, V2, V3 = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-03T00:00:00.000Z"
+TARGET = Deployment(id="d1", app_ids=("/web",), version=V2)
+
+
+def app(version: str = V2, **fields: Any) -> App:
+    values: dict[str, Any] = {
+        "id": "/web",
+        "instances": 2,
+        "cpus": 1,
+        "mem": 64,
+        "tasks_running": 2,
+    }
+    values.update(fields)
+    return App(version=version, **values)
+
+
+def test_a_listed_deployment_runs() -> None:
+    assert judge(TARGET, VisibleDeployment(TARGET, True), {}).state == "running"
+
+
+@pytest.mark.parametrize(
+    ("found", "state"),
+    [
+        (app(), "done"),
+        (app(tasks_running=1), "converging"),
+        (app(V1), "failed"),
+        (app(V3), "superseded"),
+        (None, "superseded"),
+        (app(health_checks=(HealthCheck(protocol="HTTP"),), tasks_healthy=1), "converging"),
+        (app(health_checks=(HealthCheck(protocol="HTTP"),), tasks_healthy=2), "done"),
+        (app(instances=0, tasks_running=0), "done"),
+    ],
+)
+def test_an_ended_deployment_is_judged_from_its_apps(found: App | None, state: str) -> None:
+    verdict = judge(TARGET, None, {"/web": found})
+    assert verdict.state == state
+    assert verdict.over is (state in {"done", "failed", "superseded"})
+
+
+def test_versions_that_are_not_timestamps_compare_as_text() -> None:
+    target = Deployment(id="d1", app_ids=("/web",), version="b")
+    assert judge(target, None, {"/web": app("a")}).state == "failed"
+
+
+def test_deletes() -> None:
+    assert judge(TARGET, None, {"/web": None}, deleting=frozenset({"/web"})).state == "done"
+    assert (
+        judge(TARGET, None, {"/web": app(V1)}, deleting=frozenset({"/web"})).state == "converging"
+    )
+    assert (
+        judge(TARGET, None, {"/web": app(V3)}, deleting=frozenset({"/web"})).state == "superseded"
+    )
+    listed = Deployment(
+        id="d1",
+        version=V2,
+        current_actions=(
+            DeploymentAction(action="StopApplication", app_id="/web"),
+            DeploymentAction(action="ScaleApplication", app_id="/api"),
+        ),
+    )
+    assert deletes(listed) == {"/web"}
+
+
+def test_queue_entry_for_the_first_waiting_app() -> None:
+    entries = [QueueEntry(app_id="/api", count=1), QueueEntry(app_id="/web", count=2)]
+    assert queue_entry_for(entries, ("/db", "/web", "/api")) == entries[1]
+    assert queue_entry_for(entries, ("/db",)) is None
+
+
+def test_argument_checks() -> None:
+    assert check_deployment(TARGET) == "d1"
+    assert check_deployment("d2") == "d2"
+    for bad in ("", " ", "a/b", None, 3):
+        with pytest.raises(InvalidInputError):
+            check_deployment(bad)
+    check_wait_args(1, 0.5)
+    for timeout, interval in ((0, 1), (1, 0), (-1, 1), (True, 1), (float("inf"), 1), ("1", 1)):
+        with pytest.raises(InvalidInputError):
+            check_wait_args(timeout, interval)
+    spec = AppSpec(id="web", cpus=1, mem=64, cmd="true")
+    assert check_spec(spec) is spec
+    with pytest.raises(InvalidInputError):
+        check_spec({"id": "web"})
+    assert check_event_types(None) is None
+    assert check_event_types([StreamReconnected]) == (StreamReconnected,)
+    with pytest.raises(InvalidInputError):
+        check_event_types([int])  # type: ignore[list-item]
