@@ -21,7 +21,7 @@ module and provide the fixtures ``cluster`` (a :class:`~asgard.testing.ClusterCo
 
 from __future__ import annotations
 
-from asgard.testing.contract._async import AsyncAgentsBackendContract
-from asgard.testing.contract._sync import AgentsBackendContract
+from asgard.testing.contract._async.agents import AsyncAgentsBackendContract
+from asgard.testing.contract._sync.agents import AgentsBackendContract
 
 __all__ = ["AgentsBackendContract", "AsyncAgentsBackendContract"]

@@ -1,4 +1,4 @@
-"""The behaviour every async agents backend must show (``_sync.py`` is generated from it).
+"""The behaviour every async agents backend must show (the sync twin is generated from it).
 
 Subclass :class:`AsyncAgentsBackendContract` in a test module and give it two fixtures:
 

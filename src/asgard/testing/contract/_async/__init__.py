@@ -1,0 +1,1 @@
+"""The async contract classes (the ``_sync`` package beside this one is generated)."""
