@@ -14,10 +14,11 @@ from asgard.account import normalize_app_id
 from asgard.errors import ConflictError, InvalidInputError, NotFoundError
 
 # Importing _mesos_api and _mesos_agent registers the Mesos endpoints in BUILTIN_ROUTES.
-from asgard.testing import _mesos_agent, _mesos_api, _tasks  # noqa: F401
+from asgard.testing import _marathon_events, _mesos_agent, _mesos_api, _tasks  # noqa: F401
 from asgard.testing._clock import Clock, TickListener
 from asgard.testing._control import Service
 from asgard.testing._dispatch import Outcome, dispatch
+from asgard.testing._eventbus import EventBus
 from asgard.testing._faults import Faults
 from asgard.testing._requestlog import RecordedRequest, RequestLog
 from asgard.testing._router import BUILTIN_ROUTES, Router
@@ -97,6 +98,8 @@ class FakeCluster:
         marathons: how many Marathon instances.
         marathon_version: the Marathon version to emulate, ``"1.4"`` or ``"1.10"``.
         mesos_version: the Mesos version to emulate, ``"1.4"`` or ``"1.11"``.
+        event_stream_idle_timeout: seconds of real time after which a ``/v2/events`` stream
+            with nothing to send ends (the client reconnects).
 
     Raises:
         InvalidInputError: when a count is below 1, the seed is not an integer, or a version
@@ -111,6 +114,7 @@ class FakeCluster:
         marathons: int = 2,
         marathon_version: str = "1.10",
         mesos_version: str = "1.11",
+        event_stream_idle_timeout: float = 2.0,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidInputError(f"seed must be an integer, not {seed!r}")
@@ -127,6 +131,7 @@ class FakeCluster:
         self._faults = Faults(self._lock, self._servers)
         self._requests = RequestLog(self._lock)
         self._router = BUILTIN_ROUTES.copy()
+        self._events = EventBus(idle_timeout=event_stream_idle_timeout)
         self._clock.on_advance(self._grow_usage)
 
     def _grow_usage(self, before: datetime, after: datetime) -> None:
@@ -248,6 +253,8 @@ class FakeCluster:
                         self._state.mesos_elected_at = self._clock.now
                     self._state.mesos_leader = index
                 else:
+                    if self._state.marathon_leader != index:
+                        self._events.end_streams()  # the old leader's streams end
                     self._state.marathon_leader = index
 
     def no_leader(self, *, service: Service | None = None) -> None:
@@ -262,6 +269,22 @@ class FakeCluster:
                 self._state.mesos_leader = None
             if "marathon" in services:
                 self._state.marathon_leader = None
+                self._events.end_streams()
+
+    # -- Marathon's event stream ---------------------------------------------------------
+
+    @property
+    def events(self) -> EventBus:
+        """Marathon's event bus: what ``/v2/events`` streams (``publish``, ``end_streams``)."""
+        return self._events
+
+    def end_event_streams(self, *, abrupt: bool = False) -> int:
+        """End every open ``/v2/events`` stream (``abrupt``: cut it, as a reset would).
+
+        Returns:
+            How many streams were open.
+        """
+        return self._events.end_streams(abrupt=abrupt)
 
     # -- time ------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ import attrs
 import httpx
 
 from asgard.errors import InvalidInputError
+from asgard.testing._eventbus import EventStreamBody
 from asgard.testing._faults import UNREACHED_KINDS, jetty_error_page, locked_response
 from asgard.testing._requestlog import record_of
 from asgard.testing._router import (
@@ -34,7 +35,10 @@ from asgard.testing._state import Server, base_url
 if TYPE_CHECKING:
     from asgard.testing._cluster import FakeCluster
 
+
 __all__ = ["Outcome", "dispatch"]
+
+_BODY_KINDS = frozenset({"truncated_body", "wrong_content_type"})
 
 
 @attrs.frozen(kw_only=True)
@@ -117,7 +121,11 @@ def dispatch(cluster: FakeCluster, request: httpx.Request) -> Outcome:
                 result=httpx.ReadError("[Errno 104] Connection reset by peer", request=request),
                 delay=delay,
             )
-        if kind == "truncated_body":
+        if isinstance(response.stream, EventStreamBody) and kind in _BODY_KINDS:
+            # A live stream has no whole body to cut or relabel: cut the stream instead.
+            response.stream.subscription.abrupt = True
+            response.stream.subscription.closed = True
+        elif kind == "truncated_body":
             body = response.content
             response = _rebuild(response, body[: len(body) // 2])
         elif kind == "wrong_content_type":
@@ -141,7 +149,8 @@ def _serve(cluster: FakeCluster, server: Server, request: httpx.Request) -> http
     params: Mapping[str, str] = MappingProxyType(dict(resolution.params))
     request.extensions[PATH_PARAMS_EXTENSION] = params
     response = resolution.route.handler(cluster, server, request)
-    response.read()
+    if not isinstance(response.stream, EventStreamBody):  # an event stream is read live
+        response.read()
     return response
 
 
