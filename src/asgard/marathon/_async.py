@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import ClassVar
 
 import httpx
@@ -127,12 +127,14 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             request.method, request.path, params=request.params or None, json=request.json
         )
 
-    async def _app_call(self, request: _requests.Request, app_id: str) -> Reply:
-        """A call about one app, whose 404 says the app (as the account names it) is absent."""
+    async def _app_call(
+        self, request: _requests.Request, app_id: str, *, what: str = "app {app_id!r}"
+    ) -> Reply:
+        """A call about one app, whose 404 says what (as the account names it) is absent."""
         try:
             return await self._call(request)
         except NotFoundError:
-            raise NotFoundError(f"app {app_id!r} not found") from None
+            raise NotFoundError(f"{what.format(app_id=app_id)} not found") from None
 
     def _ids(self, app_id: str) -> tuple[str, str]:
         """``(relative id, Marathon id)`` of a user-given app id, checked before any request."""
@@ -352,7 +354,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         """
         relative, full = self._ids(app_id)
         request = _requests.kill_tasks(full, task_ids, scale=scale, wipe=wipe)
-        reply = await self._app_call(request, relative)
+        reply = await self._app_call(request, relative, what="app {app_id!r} or one of its tasks")
         return _parse.kill_result(
             reply.json(), app_ids=(relative,), header=deployment_header(reply)
         )
@@ -428,7 +430,9 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             NotFoundError: when the app is not in the launch queue.
         """
         relative, full = self._ids(app_id)
-        await self._app_call(_requests.reset_delay(full), relative)
+        await self._app_call(
+            _requests.reset_delay(full), relative, what="a launch delay of app {app_id!r}"
+        )
 
     # -- waiting -------------------------------------------------------------------------------
 
@@ -533,38 +537,65 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
     ) -> AsyncIterator[AsyncIterator[Event]]:
         translator = EventTranslator(self._account, types=types)
         request = _requests.events(server_event_types(types))
-        stream = self._events(request, translator)
-        try:
-            yield stream
-        finally:
-            await stream.aclose()
+        async with AsyncExitStack() as stack:
+            # The stream opens on entry, so no event after it is missed before iterating.
+            first = await stack.enter_async_context(self._open_events(request))
+            stream = self._events(request, translator, first)
+            try:
+                yield stream
+            finally:
+                await stream.aclose()
+
+    def _open_events(
+        self, request: _requests.Request
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        return self._session.stream(
+            request.path, params=request.params or None, accept=request.accept
+        )
 
     async def _events(
-        self, request: _requests.Request, translator: EventTranslator
+        self,
+        request: _requests.Request,
+        translator: EventTranslator,
+        first: AsyncIterator[bytes],
     ) -> AsyncGenerator[Event, None]:
-        reconnected = False
+        async for event in self._decode(first, translator):
+            yield event
         failures = 0
         while True:
+            if failures:
+                await asleep(min(2.0, 0.1 * 2.0**failures))
             try:
-                async with self._session.stream(
-                    request.path, params=request.params or None, accept=request.accept
-                ) as chunks:
+                async with self._open_events(request) as chunks:
                     failures = 0
-                    if reconnected:  # a stream event: yielded whatever types were asked for
-                        yield StreamReconnected(timestamp=now_utc())
-                    decoder = SseDecoder()
-                    async for chunk in chunks:
-                        for message in decoder.feed(chunk):
-                            event = translator.translate(message.type, message.data)
-                            if event is not None:
-                                yield event
-                    decoder.close()  # a partial last event is dropped, never yielded
+                    # a stream event: yielded whatever types were asked for
+                    yield StreamReconnected(timestamp=now_utc())
+                    async for event in self._decode(chunks, translator):
+                        yield event
             except MalformedResponseError:
                 raise
             except BackendError:
                 failures += 1
-                if not reconnected or failures > self._session.config.read_retries + 1:
+                if failures > self._session.config.read_retries + 1:
                     raise
-            reconnected = True
-            if failures:
-                await asleep(min(2.0, 0.1 * 2.0**failures))
+
+    async def _decode(
+        self, chunks: AsyncIterator[bytes], translator: EventTranslator
+    ) -> AsyncGenerator[Event, None]:
+        """The account's events of one stream; a partial last event is dropped, never yielded.
+
+        A stream that breaks while reading ends here like one the server closed: the caller
+        reconnects either way.
+        """
+        decoder = SseDecoder()
+        try:
+            async for chunk in chunks:
+                for message in decoder.feed(chunk):
+                    event = translator.translate(message.type, message.data)
+                    if event is not None:
+                        yield event
+        except MalformedResponseError:
+            raise
+        except BackendError:
+            pass
+        decoder.close()

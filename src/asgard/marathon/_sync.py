@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Generator, Iterator, Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import ClassVar
 
 import httpx
@@ -128,12 +128,14 @@ class MarathonAppsBackend(BackendCore):
             request.method, request.path, params=request.params or None, json=request.json
         )
 
-    def _app_call(self, request: _requests.Request, app_id: str) -> Reply:
-        """A call about one app, whose 404 says the app (as the account names it) is absent."""
+    def _app_call(
+        self, request: _requests.Request, app_id: str, *, what: str = "app {app_id!r}"
+    ) -> Reply:
+        """A call about one app, whose 404 says what (as the account names it) is absent."""
         try:
             return self._call(request)
         except NotFoundError:
-            raise NotFoundError(f"app {app_id!r} not found") from None
+            raise NotFoundError(f"{what.format(app_id=app_id)} not found") from None
 
     def _ids(self, app_id: str) -> tuple[str, str]:
         """``(relative id, Marathon id)`` of a user-given app id, checked before any request."""
@@ -353,7 +355,7 @@ class MarathonAppsBackend(BackendCore):
         """
         relative, full = self._ids(app_id)
         request = _requests.kill_tasks(full, task_ids, scale=scale, wipe=wipe)
-        reply = self._app_call(request, relative)
+        reply = self._app_call(request, relative, what="app {app_id!r} or one of its tasks")
         return _parse.kill_result(
             reply.json(), app_ids=(relative,), header=deployment_header(reply)
         )
@@ -429,7 +431,9 @@ class MarathonAppsBackend(BackendCore):
             NotFoundError: when the app is not in the launch queue.
         """
         relative, full = self._ids(app_id)
-        self._app_call(_requests.reset_delay(full), relative)
+        self._app_call(
+            _requests.reset_delay(full), relative, what="a launch delay of app {app_id!r}"
+        )
 
     # -- waiting -------------------------------------------------------------------------------
 
@@ -534,38 +538,65 @@ class MarathonAppsBackend(BackendCore):
     ) -> Iterator[Iterator[Event]]:
         translator = EventTranslator(self._account, types=types)
         request = _requests.events(server_event_types(types))
-        stream = self._events(request, translator)
-        try:
-            yield stream
-        finally:
-            stream.close()
+        with ExitStack() as stack:
+            # The stream opens on entry, so no event after it is missed before iterating.
+            first = stack.enter_context(self._open_events(request))
+            stream = self._events(request, translator, first)
+            try:
+                yield stream
+            finally:
+                stream.close()
+
+    def _open_events(
+        self, request: _requests.Request
+    ) -> AbstractContextManager[Iterator[bytes]]:
+        return self._session.stream(
+            request.path, params=request.params or None, accept=request.accept
+        )
 
     def _events(
-        self, request: _requests.Request, translator: EventTranslator
+        self,
+        request: _requests.Request,
+        translator: EventTranslator,
+        first: Iterator[bytes],
     ) -> Generator[Event, None, None]:
-        reconnected = False
+        for event in self._decode(first, translator):
+            yield event
         failures = 0
         while True:
+            if failures:
+                sleep(min(2.0, 0.1 * 2.0**failures))
             try:
-                with self._session.stream(
-                    request.path, params=request.params or None, accept=request.accept
-                ) as chunks:
+                with self._open_events(request) as chunks:
                     failures = 0
-                    if reconnected:  # a stream event: yielded whatever types were asked for
-                        yield StreamReconnected(timestamp=now_utc())
-                    decoder = SseDecoder()
-                    for chunk in chunks:
-                        for message in decoder.feed(chunk):
-                            event = translator.translate(message.type, message.data)
-                            if event is not None:
-                                yield event
-                    decoder.close()  # a partial last event is dropped, never yielded
+                    # a stream event: yielded whatever types were asked for
+                    yield StreamReconnected(timestamp=now_utc())
+                    for event in self._decode(chunks, translator):
+                        yield event
             except MalformedResponseError:
                 raise
             except BackendError:
                 failures += 1
-                if not reconnected or failures > self._session.config.read_retries + 1:
+                if failures > self._session.config.read_retries + 1:
                     raise
-            reconnected = True
-            if failures:
-                sleep(min(2.0, 0.1 * 2.0**failures))
+
+    def _decode(
+        self, chunks: Iterator[bytes], translator: EventTranslator
+    ) -> Generator[Event, None, None]:
+        """The account's events of one stream; a partial last event is dropped, never yielded.
+
+        A stream that breaks while reading ends here like one the server closed: the caller
+        reconnects either way.
+        """
+        decoder = SseDecoder()
+        try:
+            for chunk in chunks:
+                for message in decoder.feed(chunk):
+                    event = translator.translate(message.type, message.data)
+                    if event is not None:
+                        yield event
+        except MalformedResponseError:
+            raise
+        except BackendError:
+            pass
+        decoder.close()
