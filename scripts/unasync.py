@@ -62,6 +62,7 @@ RULES: list[tuple[str, str]] = [
     (r"\b_AsyncToyBase\b", "_ToyBase"),
     (r"\basync for\b", "for"),
     (r"\basync_transport\b", "transport"),
+    (r"\basync_backends\b", "backends"),
 ]
 
 COMPILED = [(re.compile(pattern, re.MULTILINE), replacement) for pattern, replacement in RULES]

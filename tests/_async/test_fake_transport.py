@@ -80,7 +80,7 @@ async def test_unknown_host_is_a_connect_error(bench: Bench) -> None:
 @pytest.mark.anyio
 async def test_unregistered_path_is_404(bench: Bench) -> None:
     async with httpx.AsyncClient(transport=bench.cluster.async_transport()) as client:
-        marathon = await client.get(MARATHON_0 + "/v2/queue")
+        marathon = await client.get(MARATHON_0 + "/v2/nothing")
         mesos = await client.get(bench.cluster.mesos_urls[0] + "/master/quota")
     assert (marathon.status_code, marathon.json()) == (404, {"message": "URI not found"})
     assert mesos.status_code == 404

@@ -78,7 +78,7 @@ def test_unknown_host_is_a_connect_error(bench: Bench) -> None:
 
 def test_unregistered_path_is_404(bench: Bench) -> None:
     with httpx.Client(transport=bench.cluster.transport()) as client:
-        marathon = client.get(MARATHON_0 + "/v2/queue")
+        marathon = client.get(MARATHON_0 + "/v2/nothing")
         mesos = client.get(bench.cluster.mesos_urls[0] + "/master/quota")
     assert (marathon.status_code, marathon.json()) == (404, {"message": "URI not found"})
     assert mesos.status_code == 404

@@ -448,7 +448,7 @@ class MarathonAppsBackend(BackendCore):
         """Wait until a deployment is over and its apps reached their target.
 
         Polls ``/v2/deployments`` and the apps: finished deployments vanish from Marathon,
-        so the outcome is judged from the apps (see :mod:`asgard.marathon._wait`).
+        so the outcome is judged from the apps: their version and running tasks.
         ``on_progress`` is called at least once, and on each step observed.
 
         Raises:

@@ -2,7 +2,8 @@
 
 :class:`FakeCluster` holds masters with a leader and standbys, agents with owners and resources,
 Mesos frameworks and tasks on those agents (with growing usage counters and sandbox logs),
-Marathon apps, a clock the test moves, scripted faults and a log of what each server received.
+Marathon apps with their versions, deployments that place and replace tasks as the clock the test
+moves, scripted faults and a log of what each server received.
 Its :meth:`~FakeCluster.transport` and :meth:`~FakeCluster.async_transport` route every server
 of the cluster for an ``httpx.Client`` / ``httpx.AsyncClient``; no socket is opened::
 
@@ -22,8 +23,16 @@ from __future__ import annotations
 from asgard.testing._clock import EPOCH, Clock, TickListener
 from asgard.testing._cluster import DEFAULT_AGENT_DISK, FakeCluster
 from asgard.testing._control import ClusterControl, FaultInjector, RequestHistory, Service
+from asgard.testing._deployments import MarathonScheduler
 from asgard.testing._dispatch import Outcome
 from asgard.testing._faults import FAULT_KINDS, Fault, FaultKind, Faults
+from asgard.testing._marathon_apps import MarathonError
+from asgard.testing._marathon_state import (
+    DeploymentRecord,
+    LaunchState,
+    MarathonState,
+    MarathonTask,
+)
 from asgard.testing._requestlog import REDACTED, RecordedRequest, RequestLog
 from asgard.testing._router import Handler, Route, Router, path_params
 from asgard.testing._state import (
@@ -111,6 +120,13 @@ __all__ = [
     "Route",
     "Router",
     "path_params",
+    # Marathon's apps, deployments and tasks
+    "DeploymentRecord",
+    "LaunchState",
+    "MarathonError",
+    "MarathonScheduler",
+    "MarathonState",
+    "MarathonTask",
     # versions
     "SUPPORTED_MARATHON_VERSIONS",
     "SUPPORTED_MESOS_VERSIONS",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
@@ -13,13 +15,22 @@ import httpx
 from asgard.account import normalize_app_id
 from asgard.errors import ConflictError, InvalidInputError, NotFoundError
 
-# Importing _mesos_api and _mesos_agent registers the Mesos endpoints in BUILTIN_ROUTES.
-from asgard.testing import _marathon_events, _mesos_agent, _mesos_api, _tasks  # noqa: F401
+# Importing the endpoint modules registers their endpoints in BUILTIN_ROUTES.
+from asgard.testing import (  # noqa: F401
+    _marathon_api,
+    _marathon_events,
+    _mesos_agent,
+    _mesos_api,
+    _tasks,
+)
 from asgard.testing._clock import Clock, TickListener
 from asgard.testing._control import Service
+from asgard.testing._deployments import MarathonScheduler, as_control_error
 from asgard.testing._dispatch import Outcome, dispatch
 from asgard.testing._eventbus import EventBus
 from asgard.testing._faults import Faults
+from asgard.testing._marathon_apps import MarathonError, definition_from_spec, read_fields
+from asgard.testing._marathon_state import DeploymentRecord, MarathonState
 from asgard.testing._requestlog import RecordedRequest, RequestLog
 from asgard.testing._router import BUILTIN_ROUTES, Router
 from asgard.testing._state import (
@@ -46,6 +57,9 @@ from asgard.testing._versions import (
 )
 
 if TYPE_CHECKING:
+    from asgard.account import Account
+    from asgard.marathon import AsyncMarathonAppsBackend, MarathonAppsBackend
+    from asgard.mesos import AsyncMesosAgentsBackend, MesosAgentsBackend
     from asgard.models import AppSpec
 
 __all__ = ["DEFAULT_AGENT_DISK", "FakeCluster"]
@@ -92,6 +106,16 @@ class FakeCluster:
     with :meth:`add_task` and changed with :meth:`set_task_state`, and their CPU counters grow
     with :meth:`advance`.
 
+    The Marathon instances serve ``/v2/apps``, ``/v2/deployments``, ``/v2/tasks``,
+    ``/v2/queue``, ``/v2/info``, ``/v2/leader``, ``/ping`` and ``/v2/events`` in the shapes of
+    the emulated version (:attr:`marathon_profile`; see ``asgard.testing._marathon_api``). Every
+    write starts a deployment; :meth:`advance` makes it progress: tasks are launched through the
+    Mesos side on agents that fit the app's resources and constraints, run after a second,
+    turn healthy after their health checks' grace period, and are replaced, scaled or killed as
+    the deployment asks (see ``asgard.testing._deployments``). :meth:`add_app`,
+    :meth:`set_app_health`, :meth:`fail_next_launch`, :meth:`fail_deployment` and
+    :meth:`set_max_running_deployments` script Marathon from a test.
+
     Args:
         seed: the seed of every generated id.
         masters: how many Mesos masters.
@@ -100,10 +124,14 @@ class FakeCluster:
         mesos_version: the Mesos version to emulate, ``"1.4"`` or ``"1.11"``.
         event_stream_idle_timeout: seconds of real time after which a ``/v2/events`` stream
             with nothing to send ends (the client reconnects).
+        time_scale: when given, fake time also flows with real time: before serving each
+            request the cluster advances by the real seconds since the last request times
+            ``time_scale`` (so a client that polls while it waits sees deployments progress).
+            None (the default): time moves only with :meth:`advance`.
 
     Raises:
-        InvalidInputError: when a count is below 1, the seed is not an integer, or a version
-            is not emulated.
+        InvalidInputError: when a count is below 1, the seed is not an integer, a version
+            is not emulated, or ``time_scale`` is not a positive finite number.
     """
 
     def __init__(
@@ -115,9 +143,22 @@ class FakeCluster:
         marathon_version: str = "1.10",
         mesos_version: str = "1.11",
         event_stream_idle_timeout: float = 2.0,
+        time_scale: float | None = None,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidInputError(f"seed must be an integer, not {seed!r}")
+        scale: object = time_scale
+        if scale is not None and (
+            isinstance(scale, bool)
+            or not isinstance(scale, (int, float))
+            or not math.isfinite(scale)
+            or scale <= 0
+        ):
+            raise InvalidInputError(
+                f"time_scale must be a positive number or None, not {time_scale!r}"
+            )
+        self._time_scale = None if time_scale is None else float(time_scale)
+        self._synced_at = time.monotonic()
         self._seed = seed
         self._marathon = marathon_profile(marathon_version)
         self._mesos = mesos_profile(mesos_version)
@@ -132,7 +173,14 @@ class FakeCluster:
         self._requests = RequestLog(self._lock)
         self._router = BUILTIN_ROUTES.copy()
         self._events = EventBus(idle_timeout=event_stream_idle_timeout)
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+        self._marathon_state = MarathonState(
+            max_running_deployments=self._marathon.max_running_deployments
+        )
+        self._scheduler = MarathonScheduler(self)
         self._clock.on_advance(self._grow_usage)
+        self._clock.on_advance(self._scheduler.tick)
 
     def _grow_usage(self, before: datetime, after: datetime) -> None:
         self._state.grow_usage((after - before).total_seconds())
@@ -181,6 +229,19 @@ class FakeCluster:
     def clock(self) -> Clock:
         """The cluster's clock."""
         return self._clock
+
+    @property
+    def marathon_state(self) -> MarathonState:
+        """Marathon's state beyond the current apps (hold :attr:`lock`)."""
+        return self._marathon_state
+
+    @property
+    def marathon(self) -> MarathonScheduler:
+        """Marathon's scheduler, which runs writes, deployments and task placement.
+
+        Hold :attr:`lock` while using it.
+        """
+        return self._scheduler
 
     @property
     def framework_id(self) -> str:
@@ -275,7 +336,7 @@ class FakeCluster:
 
     @property
     def events(self) -> EventBus:
-        """Marathon's event bus: what ``/v2/events`` streams (``publish``, ``end_streams``)."""
+        """Marathon's event bus, which ``/v2/events`` streams (``publish``, ``end_streams``)."""
         return self._events
 
     def end_event_streams(self, *, abrupt: bool = False) -> int:
@@ -300,6 +361,29 @@ class FakeCluster:
             InvalidInputError: when ``seconds`` is negative, not finite, or not a number.
         """
         self._clock.advance(seconds)
+
+    @property
+    def time_scale(self) -> float | None:
+        """How many fake seconds pass per real second between requests, or None.
+
+        None when only :meth:`advance` moves the time.
+        """
+        return self._time_scale
+
+    def sync_time(self) -> None:
+        """With ``time_scale``, advance by the real time elapsed since the last sync (scaled).
+
+        The dispatcher calls it before serving each request; without ``time_scale`` it does
+        nothing.
+        """
+        if self._time_scale is None:
+            return
+        with self._lock:
+            real = time.monotonic()
+            elapsed = real - self._synced_at
+            self._synced_at = real
+            if elapsed > 0:
+                self._clock.advance(elapsed * self._time_scale)
 
     def on_advance(self, listener: TickListener) -> Callable[[], None]:
         """Run ``listener(before, after)`` on every :meth:`advance` (with the lock held).
@@ -464,23 +548,117 @@ class FakeCluster:
     # -- apps ------------------------------------------------------------------------------
 
     def add_app(self, full_id: str, spec: AppSpec) -> str:
-        """Create a Marathon app directly in the state (no deployment) and return its id.
+        """Create a Marathon app as ``POST /v2/apps`` would, and return its absolute id.
+
+        The spec is rendered to Marathon's JSON (``image`` becomes a Docker container on host
+        networking, ``ports`` port definitions, constraints lists, ``extra`` merged in; no
+        owner constraint is added) and stored with Marathon's defaults. A deployment starts:
+        :meth:`advance` launches the tasks. The control API is never refused for
+        ``--max_running_deployments``, and publishes no ``api_post_event``.
 
         Args:
             full_id: the absolute Marathon id (``/ns/web``; ``ns/web`` is the same).
-            spec: the app's :class:`asgard.models.AppSpec`.
+            spec: the app's :class:`asgard.models.AppSpec`; its dependencies are relative to
+                the group its id is relative to (``/ns`` for ``/ns/web`` and ``/web``).
 
         Raises:
-            InvalidInputError: when the id is not a valid Marathon app id.
+            InvalidInputError: when the id is not a valid Marathon app id, or Marathon would
+                refuse the definition (no ``cmd``, ``args`` or container, ...).
             ConflictError: when an app with that id exists.
         """
         app_id = normalize_app_id(full_id)
         with self._lock:
             if app_id in self._state.apps:
                 raise ConflictError(f"app {app_id!r} already exists")
-            now = self._clock.now
-            self._state.apps[app_id] = AppRecord(id=app_id, spec=spec, created_at=now, version=now)
+            try:
+                fields = read_fields(
+                    self._marathon, definition_from_spec(app_id, spec), partial=False
+                )
+                self._scheduler.create(
+                    fields, force=False, at=self._clock.now, spec=spec, enforce_limit=False
+                )
+            except MarathonError as error:
+                raise as_control_error(error) from None
         return app_id
+
+    def set_app_health(self, full_id: str, healthy: bool) -> None:
+        """Make the health checks of every task of an app fail (False) or pass again (True).
+
+        While failing, the app's running tasks report unhealthy (at once, and tasks launched
+        later too) and a deployment waiting for them does not finish; the fake never kills
+        unhealthy tasks. Apps without health checks are not affected.
+
+        Raises:
+            NotFoundError: when no app has that id.
+            InvalidInputError: when the id or ``healthy`` is not valid.
+        """
+        app_id = normalize_app_id(full_id)
+        with self._lock:
+            self._scheduler.set_app_health(app_id, healthy, self._clock.now)
+
+    def fail_next_launch(self, full_id: str, times: int = 1) -> None:
+        """Make the next ``times`` launches of an app's tasks fail.
+
+        Each such task is staged, then reports ``TASK_FAILED`` when it would have started: the
+        app gets a ``lastTaskFailure`` and a launch back-off (``backoffSeconds``, growing by
+        ``backoffFactor``, shown in ``/v2/queue``), after which Marathon launches again.
+
+        Raises:
+            NotFoundError: when no app has that id.
+            InvalidInputError: when the id is not valid or ``times`` is not an integer of at
+                least 1.
+        """
+        app_id = normalize_app_id(full_id)
+        with self._lock:
+            self._scheduler.fail_next_launch(app_id, times)
+
+    def fail_deployment(self, deployment_id: str) -> str:
+        """Fail a running deployment the way Marathon ends one cancelled with rollback.
+
+        The deployment publishes ``deployment_failed`` and leaves ``/v2/deployments``; a
+        rollback deployment starts that restores each app it touched to its previous version
+        (the app's ``version`` goes back to the old one; a created app is deleted, a deleted
+        one comes back).
+
+        Returns:
+            The id of the rollback deployment.
+
+        Raises:
+            NotFoundError: when no deployment with that id is running.
+        """
+        with self._lock:
+            try:
+                rollback = self._scheduler.cancel(deployment_id, rollback=True, at=self._clock.now)
+            except MarathonError as error:
+                raise as_control_error(error) from None
+            assert rollback is not None
+            return rollback.id
+
+    def set_max_running_deployments(self, limit: int | None) -> None:
+        """Set Marathon's ``--max_running_deployments`` (None: no limit).
+
+        Writes that would start a deployment past the limit are refused with 403 ``Max
+        number (<n>) of running deployments is achieved...``. Marathon 1.4 has no such limit:
+        there the setting is kept but has no effect.
+
+        Raises:
+            InvalidInputError: when ``limit`` is not None or an integer of at least 1.
+        """
+        checked: object = limit
+        if checked is not None and (
+            isinstance(checked, bool) or not isinstance(checked, int) or checked < 1
+        ):
+            raise InvalidInputError(
+                f"limit must be None or an integer of at least 1, not {limit!r}"
+            )
+        with self._lock:
+            self._marathon_state.max_running_deployments = limit
+
+    @property
+    def deployments(self) -> Mapping[str, DeploymentRecord]:
+        """The running Marathon deployments by id, oldest first (a read-only snapshot)."""
+        with self._lock:
+            return MappingProxyType(dict(self._marathon_state.deployments))
 
     @property
     def apps(self) -> Mapping[str, AppRecord]:
@@ -695,6 +873,47 @@ class FakeCluster:
         """
         return AsyncFakeTransport(self)
 
-    # backends(account) / async_backends(account) -> (agents, apps) wired to transport() /
-    # async_transport(), and serve() (the loopback HTTP server), come here once the Mesos and
-    # Marathon backends exist.
+    def backends(self, account: Account) -> tuple[MesosAgentsBackend, MarathonAppsBackend]:
+        """A sync ``(agents, apps)`` pair for ``account``, wired to this cluster.
+
+        Both share one ``httpx.Client`` over :meth:`transport` (which holds no socket); close
+        the backends as usual. Options such as ``read_retries`` keep their defaults.
+
+        Raises:
+            InvalidInputError: when ``account`` is not an :class:`~asgard.Account`.
+        """
+        from asgard.marathon import MarathonAppsBackend  # noqa: PLC0415 - the fake stands alone
+        from asgard.mesos import MesosAgentsBackend  # noqa: PLC0415
+
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(transport=self.transport())
+            client = self._client
+        return (
+            MesosAgentsBackend(self.mesos_urls, account=account, client=client),
+            MarathonAppsBackend(self.marathon_urls, account=account, client=client),
+        )
+
+    def async_backends(
+        self, account: Account
+    ) -> tuple[AsyncMesosAgentsBackend, AsyncMarathonAppsBackend]:
+        """An async ``(agents, apps)`` pair for ``account``, wired to this cluster.
+
+        Both share one ``httpx.AsyncClient`` over :meth:`async_transport`.
+
+        Raises:
+            InvalidInputError: when ``account`` is not an :class:`~asgard.Account`.
+        """
+        from asgard.marathon import AsyncMarathonAppsBackend  # noqa: PLC0415
+        from asgard.mesos import AsyncMesosAgentsBackend  # noqa: PLC0415
+
+        with self._lock:
+            if self._async_client is None:
+                self._async_client = httpx.AsyncClient(transport=self.async_transport())
+            client = self._async_client
+        return (
+            AsyncMesosAgentsBackend(self.mesos_urls, account=account, client=client),
+            AsyncMarathonAppsBackend(self.marathon_urls, account=account, client=client),
+        )
+
+    # serve() (the loopback HTTP server) comes with the loopback server.

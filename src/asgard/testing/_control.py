@@ -169,7 +169,43 @@ class ClusterControl(Protocol):
         ...
 
     def add_app(self, full_id: str, spec: AppSpec) -> str:
-        """Create a Marathon app under an absolute id; return that id."""
+        """Create a Marathon app under an absolute id, as ``POST /v2/apps`` does.
+
+        The definition is the spec's (no owner constraint is added); a deployment starts and
+        the tasks are launched as time moves. Returns the absolute id.
+        """
+        ...
+
+    def set_app_health(self, full_id: str, healthy: bool) -> None:
+        """Make every task of an app fail its health checks (False) or pass them (True).
+
+        A deployment that waits for the app's tasks to be healthy does not finish while they
+        fail.
+        """
+        ...
+
+    def fail_next_launch(self, full_id: str, times: int = 1) -> None:
+        """Make the next ``times`` task launches of an app fail (``TASK_FAILED``).
+
+        The app then shows a ``lastTaskFailure`` and waits out its launch back-off in the
+        launch queue before it launches again.
+        """
+        ...
+
+    def fail_deployment(self, deployment_id: str) -> str:
+        """Fail a running deployment as Marathon does when it is cancelled with rollback.
+
+        The deployment ends with ``deployment_failed`` and a rollback deployment restores
+        every app it touched to its previous version. Returns the rollback deployment's id.
+        """
+        ...
+
+    def set_max_running_deployments(self, limit: int | None) -> None:
+        """Limit how many deployments may run at once (None: no limit).
+
+        Past the limit, writes are refused with 403 (Marathon 1.6+; 1.4 has no limit and
+        ignores the setting).
+        """
         ...
 
     def advance(self, seconds: float) -> None:

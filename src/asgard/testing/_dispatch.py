@@ -81,6 +81,7 @@ def dispatch(cluster: FakeCluster, request: httpx.Request) -> Outcome:
         Exception: whatever an endpoint handler raises (a bug in the handler) propagates.
     """
     with cluster.lock:
+        cluster.sync_time()
         url = _base_url_or_empty(request.url)
         server = cluster.state.servers().get(url)
         if server is None:
@@ -145,7 +146,10 @@ def _serve(cluster: FakeCluster, server: Server, request: httpx.Request) -> http
     if resolution.route is None:
         if resolution.allowed:
             return method_not_allowed(server.kind, request.method.upper(), resolution.allowed)
-        return not_found(server.kind, request.url.path)
+        template = cluster.marathon_profile.unknown_route_message
+        return not_found(
+            server.kind, request.url.path, template.replace("{path}", request.url.path)
+        )
     params: Mapping[str, str] = MappingProxyType(dict(resolution.params))
     request.extensions[PATH_PARAMS_EXTENSION] = params
     response = resolution.route.handler(cluster, server, request)

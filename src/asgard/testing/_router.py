@@ -201,10 +201,14 @@ BUILTIN_ROUTES: Final = Router()
 """The endpoints every new FakeCluster starts with (registered by the endpoint modules)."""
 
 
-def not_found(kind: ServerKind, path: str) -> httpx.Response:
-    """The 404 of a path nothing serves: plain text on Mesos, JSON on Marathon."""
+def not_found(kind: ServerKind, path: str, message: str | None = None) -> httpx.Response:
+    """The 404 of a path nothing serves: plain text on Mesos, JSON on Marathon.
+
+    ``message`` is Marathon's (its wording depends on the version); ``"URI not found"`` when
+    None.
+    """
     if kind == "marathon":
-        return _json(404, {"message": "URI not found"})
+        return _json(404, {"message": message if message is not None else "URI not found"})
     return _text(404, f"No endpoint at '{path}'.\n")
 
 

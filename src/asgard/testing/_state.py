@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 import attrs
 import httpx
@@ -262,19 +262,49 @@ class AgentRecord:
 
 @attrs.frozen(kw_only=True)
 class AppRecord:
-    """One Marathon app of the fake cluster.
+    """One version of a Marathon app of the fake cluster.
+
+    The record in :attr:`ClusterState.apps` is the app's current version; the Marathon state
+    keeps every earlier one (``GET /v2/apps/<id>/versions``).
 
     Attributes:
         id: the absolute Marathon id (``/ns/web``).
-        spec: the app's :class:`asgard.models.AppSpec`, as given.
+        spec: the :class:`asgard.models.AppSpec` the app was added with through
+            ``FakeCluster.add_app``, as given; None for an app written through the API (and
+            after any later change).
         created_at: fake time of creation.
-        version: fake time of the last change (Marathon's ``version``).
+        version: fake time of this version (Marathon's ``version``, millisecond precision).
+        definition: the stored Marathon definition (JSON, defaults filled in, ``id``
+            included, without ``version`` and ``versionInfo``); never changed in place.
+        last_scaling_at: ``versionInfo.lastScalingAt`` (None: ``version``).
+        last_config_change_at: ``versionInfo.lastConfigChangeAt`` (None: ``version``).
     """
 
     id: str
-    spec: AppSpec = attrs.field(repr=False)
+    spec: AppSpec | None = attrs.field(default=None, repr=False)
     created_at: datetime
     version: datetime
+    definition: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False, hash=False)
+    last_scaling_at: datetime | None = None
+    last_config_change_at: datetime | None = None
+
+    @property
+    def scaled_at(self) -> datetime:
+        """``versionInfo.lastScalingAt``."""
+        return self.last_scaling_at if self.last_scaling_at is not None else self.version
+
+    @property
+    def config_changed_at(self) -> datetime:
+        """``versionInfo.lastConfigChangeAt``: tasks launched before it run an old config."""
+        if self.last_config_change_at is not None:
+            return self.last_config_change_at
+        return self.version
+
+    @property
+    def instances(self) -> int:
+        """How many tasks the app asks for."""
+        value = self.definition.get("instances", 1)
+        return value if isinstance(value, int) else 1
 
 
 @attrs.frozen(kw_only=True)

@@ -86,13 +86,13 @@ def test_first_registered_route_wins_and_re_registering_replaces() -> None:
 
     router = cluster.router
     builtin = len(router.routes)
-    router.register("marathon", "GET", "/v2/apps/{app_id:path}/versions", named("versions"))
-    router.register("marathon", "GET", "/v2/apps/{app_id:path}", named("app"))
-    assert _call(cluster, "GET", MARATHON_0 + "/v2/apps/dev/web/versions").text == "versions"
-    assert _call(cluster, "GET", MARATHON_0 + "/v2/apps/dev/web").text == "app"
-    router.register("marathon", "get", "/v2/apps/{app_id:path}/versions", named("override"))
+    router.register("marathon", "GET", "/v2/things/{thing_id:path}/versions", named("versions"))
+    router.register("marathon", "GET", "/v2/things/{thing_id:path}", named("app"))
+    assert _call(cluster, "GET", MARATHON_0 + "/v2/things/dev/web/versions").text == "versions"
+    assert _call(cluster, "GET", MARATHON_0 + "/v2/things/dev/web").text == "app"
+    router.register("marathon", "get", "/v2/things/{thing_id:path}/versions", named("override"))
     assert len(router.routes) == builtin + 2
-    assert _call(cluster, "GET", MARATHON_0 + "/v2/apps/dev/web/versions").text == "override"
+    assert _call(cluster, "GET", MARATHON_0 + "/v2/things/dev/web/versions").text == "override"
 
 
 def test_route_decorator_registers() -> None:
@@ -171,10 +171,10 @@ def test_removed_agent_stops_answering() -> None:
 
 def test_cluster_routes_do_not_leak_between_clusters() -> None:
     first, second = FakeCluster(), FakeCluster()
-    first.router.register("marathon", "GET", "/v2/info", _echo)
-    assert _call(first, "GET", MARATHON_0 + "/v2/info").status_code == 200
-    assert _call(second, "GET", MARATHON_0 + "/v2/info").status_code == 404
-    assert BUILTIN_ROUTES.resolve("marathon", "GET", "/v2/info").route is None
+    first.router.register("marathon", "GET", "/v2/custom", _echo)
+    assert _call(first, "GET", MARATHON_0 + "/v2/custom").status_code == 200
+    assert _call(second, "GET", MARATHON_0 + "/v2/custom").status_code == 404
+    assert BUILTIN_ROUTES.resolve("marathon", "GET", "/v2/custom").route is None
 
 
 @pytest.mark.parametrize(

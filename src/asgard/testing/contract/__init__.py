@@ -22,6 +22,13 @@ module and provide the fixtures ``cluster`` (a :class:`~asgard.testing.ClusterCo
 from __future__ import annotations
 
 from asgard.testing.contract._async.agents import AsyncAgentsBackendContract
+from asgard.testing.contract._async.apps import AsyncAppsBackendContract
 from asgard.testing.contract._sync.agents import AgentsBackendContract
+from asgard.testing.contract._sync.apps import AppsBackendContract
 
-__all__ = ["AgentsBackendContract", "AsyncAgentsBackendContract"]
+__all__ = [
+    "AgentsBackendContract",
+    "AppsBackendContract",
+    "AsyncAgentsBackendContract",
+    "AsyncAppsBackendContract",
+]

@@ -28,11 +28,10 @@ from asgard.errors import (
     TenancyViolationError,
 )
 from asgard.testing._control import ClusterControl
+from asgard.testing.contract._common import DEV, OPS, ContractBase
 
 __all__ = ["AgentsBackendContract"]
 
-DEV = Account(namespace="dev", owner="dev-team")
-OPS = Account(namespace="ops", owner="ops-team")
 
 AgentsFactory = Callable[[Account], AgentsBackend]
 
@@ -60,13 +59,8 @@ class _Layout:
         self.dev_on_ops = cluster.add_task(agent_id=self.ops_agents[0], app_id="/dev/web")
 
 
-class AgentsBackendContract:
+class AgentsBackendContract(ContractBase):
     """Behaviour every :class:`~asgard.backends.AgentsBackend` must show."""
-
-    @pytest.fixture
-    def anyio_backend(self) -> str:
-        """The async tests run on asyncio."""
-        return "asyncio"
 
     @pytest.fixture
     def layout(self, cluster: ClusterControl) -> _Layout:

@@ -1,0 +1,49 @@
+"""Both backends on one FakeCluster, as a user's tests wire them: the halves agree.
+
+Written once; the sync twin is generated from it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from asgard import Account
+from asgard.errors import InvalidInputError
+from asgard.models import AppSpec
+from asgard.testing import FakeCluster
+
+DEV = Account(namespace="dev", owner="dev-team")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("marathon", "mesos"), [("1.4", "1.4"), ("1.10", "1.11")])
+async def test_an_app_deployed_through_marathon_runs_on_the_accounts_mesos_agents(
+    marathon: str, mesos: str
+) -> None:
+    cluster = FakeCluster(marathon_version=marathon, mesos_version=mesos, time_scale=500.0)
+    mine = [cluster.add_agent(owner="dev-team", cpus=2, mem=4096) for _ in range(2)]
+    cluster.add_agent(owner="ops-team", cpus=8, mem=16384)
+    agents, apps = cluster.async_backends(DEV)
+    async with agents, apps:
+        deployment = await apps.create(
+            AppSpec(id="web", instances=3, cpus=0.5, mem=256, cmd="sleep 100")
+        )
+        await apps.wait(deployment, timeout=30, poll_interval=0.01)
+        app = await apps.get("web", with_tasks=True)
+        listed = await agents.list(with_tasks=True)
+        samples = [sample for agent_id in mine for sample in await agents.usage(agent_id)]
+    assert app.tasks is not None
+    marathon_view = {(task.id, task.agent_id) for task in app.tasks}
+    mesos_view = {(task.id, task.agent_id) for agent in listed for task in agent.tasks or ()}
+    assert marathon_view == mesos_view
+    assert len(mesos_view) == 3
+    assert {agent_id for _, agent_id in mesos_view} <= set(mine)
+    assert {sample.app_id for sample in samples} == {"/web"}
+    assert len(samples) == 3
+    # what Mesos says is allocated includes the three tasks and their executors
+    assert sum(agent.allocated.cpus for agent in listed) == pytest.approx(3 * (0.5 + 0.1))
+
+
+def test_backends_refuse_what_is_not_an_account() -> None:
+    with pytest.raises(InvalidInputError):
+        FakeCluster().backends("dev")  # type: ignore[arg-type]
