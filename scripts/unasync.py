@@ -41,6 +41,8 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncGenerator\[([^\]]*), None\]", r"Generator[\1, None, None]"),
     (r"\bAsyncGenerator\b", "Generator"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
+    (r"\bhttpx\.AsyncBaseTransport\b", "httpx.BaseTransport"),
+    (r"\bhandle_async_request\b", "handle_request"),
     # module paths
     (r"\b_async\b", "_sync"),
     # asgard's _acompat twins
@@ -52,6 +54,7 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncBackendCore\b", "BackendCore"),
     (r"\bAsyncMesosAgentsBackend\b", "MesosAgentsBackend"),
     (r"\bAsyncMarathonAppsBackend\b", "MarathonAppsBackend"),
+    (r"\bAsyncOrchestrator\b", "Orchestrator"),
     (r"\bAsyncAgentsBackendContract\b", "AgentsBackendContract"),
     (r"\bAsyncAppsBackendContract\b", "AppsBackendContract"),
     (r"\bAsyncBackend\b", "Backend"),

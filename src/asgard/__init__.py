@@ -14,16 +14,22 @@ from asgard import errors
 from asgard.account import Account
 
 if TYPE_CHECKING:
+    from asgard.orchestrator import AsyncOrchestrator, Orchestrator
+
     __version__: str
 
-__all__ = ["Account", "__version__", "errors"]
+__all__ = ["Account", "AsyncOrchestrator", "Orchestrator", "__version__", "errors"]
 
 
 def __getattr__(name: str) -> Any:
-    # The version is read on first use, as stamina does, so importing asgard stays cheap.
+    # Read on first use, as stamina does, so importing asgard stays cheap.
     if name == "__version__":
         from asgard._version import __version__  # noqa: PLC0415
 
         return __version__
+    if name in ("Orchestrator", "AsyncOrchestrator"):
+        from asgard import orchestrator  # noqa: PLC0415
+
+        return getattr(orchestrator, name)
     msg = f"module 'asgard' has no attribute {name!r}"
     raise AttributeError(msg)

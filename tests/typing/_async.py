@@ -94,6 +94,11 @@ class AsyncToyAgents(_AsyncToyBase):
     async def usage(self, agent_id: str) -> builtins.list[UsageSample]:
         return []
 
+    async def usage_all(
+        self, agent_ids: Iterable[str] | None = None
+    ) -> dict[str, builtins.list[UsageSample] | Exception]:
+        return {}
+
     async def logs(
         self,
         task_id: str,

@@ -95,6 +95,11 @@ class ToyAgents(_ToyBase):
     def usage(self, agent_id: str) -> builtins.list[UsageSample]:
         return []
 
+    def usage_all(
+        self, agent_ids: Iterable[str] | None = None
+    ) -> dict[str, builtins.list[UsageSample] | Exception]:
+        return {}
+
     def logs(
         self,
         task_id: str,

@@ -26,6 +26,7 @@ AGENTS = {
     "get": "(self, agent_id)",
     "tasks": "(self, agent_id)",
     "usage": "(self, agent_id)",
+    "usage_all": "(self, agent_ids=None)",
     "logs": "(self, task_id, *, stream='stdout', tail=65536)",
     "info": "(self)",
 }

@@ -13,6 +13,7 @@ from typing import ClassVar
 import httpx
 from typing_extensions import Self
 
+from asgard._acompat import Limiter
 from asgard._http._sync import HttpSession
 from asgard._http._dialect import Dialect
 from asgard._http._policy import (
@@ -103,6 +104,14 @@ class BackendCore:
             config, self.dialect, auth=check_auth(auth, "auth"), client=client
         )
         self._owns_session = True
+
+    @property
+    def limiter(self) -> Limiter:
+        """The concurrency bound of this backend's pool, shared by its ``for_account`` views.
+
+        Code that fans out over a backend (the Orchestrator) takes its slots from it.
+        """
+        return self._session.limiter
 
     @property
     def account(self) -> Account:

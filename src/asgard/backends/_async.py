@@ -115,6 +115,21 @@ class AsyncAgentsBackend(AsyncBackend, Protocol):
         """
         ...
 
+    async def usage_all(
+        self, agent_ids: Iterable[str] | None = None
+    ) -> dict[str, builtins.list[UsageSample] | Exception]:
+        """Usage samples of many agents at once: agent id → samples, or the error of that agent.
+
+        One listing of agents and tasks serves every agent; the agents are then read
+        concurrently within the backend's bound. ``None`` means all the account's agents; an
+        id that is absent or not the account's maps to a ``NotFoundError``.
+
+        Raises:
+            InvalidInputError: when an id cannot be an id.
+            UnsupportedOperationError: without the ``USAGE`` capability.
+        """
+        ...
+
     async def logs(
         self,
         task_id: str,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar, Literal
 
 import httpx
 
+from asgard._acompat import agather_bounded
 from asgard._backend._async import AsyncBackendCore, check_auth
 from asgard._http._dialect import MESOS, MESOS_AGENT, Dialect
 from asgard._http._policy import (
@@ -33,6 +34,7 @@ from asgard.mesos._view import (
     check_logs_args,
     owned_agents,
     read_plan,
+    tasks_by_agent,
     usage_samples,
     visible_tasks,
 )
@@ -167,6 +169,52 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
         """
         found = await self._agent(agent_id)
         tasks = await self._visible_tasks({found.agent.id: found.agent})
+        return await self._containers(found, tasks)
+
+    async def usage_all(
+        self, agent_ids: Iterable[str] | None = None
+    ) -> dict[str, builtins.list[UsageSample] | Exception]:
+        """Usage samples of many of the account's agents: agent id → samples, or its error.
+
+        One agent listing and one (paged) task listing serve every agent; then each agent
+        with tasks of the account is read concurrently, within ``max_concurrency`` (shared with
+        every backend of the pool). An agent whose read fails maps to its error (a
+        :class:`~asgard.errors.BackendError`), so one dead agent does not fail the others.
+
+        Args:
+            agent_ids: the agents to sample; None for all the account's agents. An id that is
+                absent or not the account's maps to a :class:`~asgard.errors.NotFoundError`.
+
+        Raises:
+            InvalidInputError: when an id cannot be an id.
+            BackendError: a subclass, when the masters cannot answer.
+        """
+        wanted = None if agent_ids is None else [check_id(a, "agent_id") for a in agent_ids]
+        reply = await self._session.request("GET", _requests.SLAVES)
+        owned = {
+            found.agent.id: found
+            for found in owned_agents(_parse.agents_from_slaves(reply.json()), self._account)
+        }
+        chosen = list(owned) if wanted is None else [a for a in wanted if a in owned]
+        results: dict[str, builtins.list[UsageSample] | Exception] = {
+            agent_id: NotFoundError(f"agent {agent_id!r} not found")
+            for agent_id in wanted or ()
+            if agent_id not in owned
+        }
+        tasks = await self._visible_tasks({a: owned[a].agent for a in chosen})
+        by_agent = tasks_by_agent(tasks)
+        samples = await agather_bounded(
+            lambda agent_id: self._containers(owned[agent_id], by_agent.get(agent_id, [])),
+            chosen,
+            self._session.limiter,
+        )
+        results.update(zip(chosen, samples, strict=True))
+        return results
+
+    async def _containers(
+        self, found: MesosAgent, tasks: builtins.list[tuple[MesosTask, Task]]
+    ) -> builtins.list[UsageSample]:
+        """The samples of the account's containers on one agent (no request without tasks)."""
         if not tasks:
             return []
         reply = await self._session.request(

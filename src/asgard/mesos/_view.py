@@ -29,6 +29,7 @@ __all__ = [
     "attach_tasks",
     "owned_agents",
     "read_plan",
+    "tasks_by_agent",
     "usage_samples",
     "visible_tasks",
 ]
@@ -100,6 +101,16 @@ def visible_tasks(
             )
         )
     return found
+
+
+def tasks_by_agent(
+    tasks: Iterable[tuple[MesosTask, Task]],
+) -> dict[str, list[tuple[MesosTask, Task]]]:
+    """The visible tasks grouped by the agent they run on."""
+    grouped: dict[str, list[tuple[MesosTask, Task]]] = {}
+    for raw, task in tasks:
+        grouped.setdefault(raw.agent_id, []).append((raw, task))
+    return grouped
 
 
 def attach_tasks(agents: Iterable[Agent], tasks: Iterable[Task]) -> list[Agent]:
