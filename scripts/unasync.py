@@ -57,6 +57,7 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncOrchestrator\b", "Orchestrator"),
     (r"\bAsyncAgentsBackendContract\b", "AgentsBackendContract"),
     (r"\bAsyncAppsBackendContract\b", "AppsBackendContract"),
+    (r"\bAsyncOrchestratorContract\b", "OrchestratorContract"),
     (r"\bAsyncBackend\b", "Backend"),
     (r"\bAsyncAgentsBackend\b", "AgentsBackend"),
     (r"\bAsyncAppsBackend\b", "AppsBackend"),

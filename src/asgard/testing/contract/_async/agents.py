@@ -181,6 +181,27 @@ class AsyncAgentsBackendContract(ContractBase):
             assert after.cpus_limit is not None
 
     @pytest.mark.anyio
+    async def test_usage_all_samples_many_agents_and_keeps_errors_apart(
+        self, cluster: ClusterControl, layout: _Layout, agents_backend_for: AgentsFactory
+    ) -> None:
+        """One call samples every agent; a dead agent is its own error, a foreign one absent."""
+        async with agents_backend_for(DEV) as agents:
+            found = await agents.usage_all()
+            assert set(found) == set(layout.dev_agents)
+            busy, idle = (found[agent_id] for agent_id in layout.dev_agents)
+            assert not isinstance(busy, Exception)
+            assert {sample.task_id for sample in busy} == {layout.dev_web, layout.dev_api}
+            assert idle == []
+            picked = await agents.usage_all([layout.dev_agents[0], layout.ops_agents[0]])
+            assert isinstance(picked[layout.ops_agents[0]], NotFoundError)
+            cluster.faults.inject(
+                "agent_unreachable", server=cluster.agent_url(layout.dev_agents[0]), times=None
+            )
+            broken = await agents.usage_all()
+        assert isinstance(broken[layout.dev_agents[0]], BackendError)
+        assert broken[layout.dev_agents[1]] == []
+
+    @pytest.mark.anyio
     async def test_an_unreachable_agent_is_a_backend_error(
         self, cluster: ClusterControl, layout: _Layout, agents_backend_for: AgentsFactory
     ) -> None:
