@@ -10,6 +10,7 @@ Change a copy with :func:`attrs.evolve`.
 from __future__ import annotations
 
 from asgard.models._resources import Resources
+from asgard.models._table import Table, table
 from asgard.models._util import UNSET, Unset
 from asgard.models.agent import Agent, UsageSample
 from asgard.models.app import App, AppPatch, AppSpec, AppStatus
@@ -30,6 +31,8 @@ from asgard.models.stats import AccountUsage, AppStats, AppUsage, TaskPlacement,
 from asgard.models.task import Task, TaskFailure, TaskState, is_terminal
 
 __all__ = [
+    "Table",
+    "table",
     "UNSET",
     "AccountUsage",
     "Agent",
