@@ -35,6 +35,7 @@ from asgard.testing._marathon_state import (
 )
 from asgard.testing._requestlog import REDACTED, RecordedRequest, RequestLog
 from asgard.testing._router import Handler, Route, Router, path_params
+from asgard.testing._serve import DEFAULT_TIMEOUT_HOLD, ServedCluster
 from asgard.testing._state import (
     ACTIVE_TASK_STATES,
     CLUSTER_NAME,
@@ -73,6 +74,9 @@ __all__ = [
     "FakeTransport",
     "AsyncFakeTransport",
     "Outcome",
+    # the cluster over loopback HTTP
+    "ServedCluster",
+    "DEFAULT_TIMEOUT_HOLD",
     # the control API as a Protocol
     "ClusterControl",
     "FaultInjector",

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
@@ -33,6 +33,7 @@ from asgard.testing._marathon_apps import MarathonError, definition_from_spec, r
 from asgard.testing._marathon_state import DeploymentRecord, MarathonState
 from asgard.testing._requestlog import RecordedRequest, RequestLog
 from asgard.testing._router import BUILTIN_ROUTES, Router
+from asgard.testing._serve import DEFAULT_TIMEOUT_HOLD, ServedCluster
 from asgard.testing._state import (
     AGENT_PORT,
     TEST_DOMAIN,
@@ -916,4 +917,33 @@ class FakeCluster:
             AsyncMarathonAppsBackend(self.marathon_urls, account=account, client=client),
         )
 
-    # serve() (the loopback HTTP server) comes with the loopback server.
+    def serve(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        base_port: int | None = None,
+        hostnames: Literal["loopback", "fake"] = "loopback",
+        timeout_hold: float = DEFAULT_TIMEOUT_HOLD,
+    ) -> ServedCluster:
+        """Serve this cluster over real loopback HTTP, one socket per fake server.
+
+        Use it as ``with cluster.serve() as served:`` (or call ``served.close()``); the
+        :class:`~asgard.testing.ServedCluster` gives the ``http://127.0.0.1:<port>`` URLs
+        (``mesos_masters``, ``marathon``, ``agents``) and maps them to the fake ones. Faults,
+        redirects, leaders and event streams behave as on the wire; see
+        ``asgard.testing._serve`` for what each fault becomes and what is rewritten.
+
+        Args:
+            host: the loopback address to listen on.
+            base_port: count ports up from here; None lets the OS choose each.
+            hostnames: ``"loopback"`` (rewrite ``hostname``/``port`` pairs, so agents are
+                reached by host name) or ``"fake"`` (keep host names; reach agents by pid).
+            timeout_hold: seconds a ``timeout`` fault holds a connection before closing it.
+
+        Raises:
+            InvalidInputError: for a non-loopback host or another bad option.
+            OSError: when a port cannot be bound.
+        """
+        return ServedCluster(
+            self, host=host, base_port=base_port, hostnames=hostnames, timeout_hold=timeout_hold
+        )

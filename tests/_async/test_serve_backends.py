@@ -1,0 +1,127 @@
+"""asgard's own backends against a FakeCluster served over real loopback sockets.
+
+The backends get only the ``http://127.0.0.1:<port>`` URLs and follow what they receive:
+redirects, leader headers and agent addresses. Written once; the sync twin is generated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from asgard import Account
+from asgard.marathon import AsyncMarathonAppsBackend
+from asgard.mesos import AsyncMesosAgentsBackend
+from asgard.models import (
+    AppSpec,
+    DeploymentSucceeded,
+    Event,
+    StreamReconnected,
+    TaskState,
+    TaskStatusChanged,
+)
+from asgard.testing import FakeCluster
+
+DEV = Account(namespace="dev", owner="dev-team")
+MOST_EVENTS = 200
+
+
+def make_cluster() -> tuple[FakeCluster, list[str]]:
+    cluster = FakeCluster(seed=11, time_scale=500.0, event_stream_idle_timeout=1.0)
+    mine = [cluster.add_agent(owner="dev-team", cpus=2, mem=4096) for _ in range(2)]
+    cluster.add_agent(owner="ops-team", cpus=8, mem=16384)
+    return cluster, mine
+
+
+def web(instances: int) -> AppSpec:
+    return AppSpec(id="web", instances=instances, cpus=0.5, mem=256, cmd="sleep 100")
+
+
+@pytest.mark.anyio
+async def test_backends_list_create_wait_scale_and_read_agents_over_sockets() -> None:
+    cluster, mine = make_cluster()
+    with cluster.serve() as served:
+        agents = AsyncMesosAgentsBackend(served.mesos_masters, account=DEV)
+        apps = AsyncMarathonAppsBackend(served.marathon, account=DEV)
+        async with agents, apps:
+            listed_before = await agents.list()
+            created = await apps.create(web(2))
+            await apps.wait(created, timeout=20, poll_interval=0.02)
+            scaled = await apps.scale("web", 3)
+            await apps.wait(scaled, timeout=20, poll_interval=0.02)
+            app = await apps.get("web", with_tasks=True)
+            listed = await agents.list(with_tasks=True)
+            # usage and logs are read from the agents' own sockets, reached by host name
+            samples = [sample for agent_id in mine for sample in await agents.usage(agent_id)]
+            assert app.tasks is not None
+            task_id = app.tasks[0].id
+            cluster.write_log(task_id, "stdout", "hello from agent-0.asgard.test:5051\n")
+            logs = await agents.logs(task_id)
+    assert {agent.id for agent in listed_before} == set(mine)
+    assert {agent.hostname for agent in listed_before} == {"127.0.0.1"}
+    assert app.instances == 3
+    assert len(app.tasks) == 3
+    marathon_view = {(task.id, task.agent_id) for task in app.tasks}
+    mesos_view = {(task.id, task.agent_id) for agent in listed for task in agent.tasks or ()}
+    assert marathon_view == mesos_view
+    assert {sample.app_id for sample in samples} == {"/web"}
+    assert len(samples) == 3
+    assert logs == "hello from agent-0.asgard.test:5051\n"
+    assert cluster.requests_to(server=cluster.agent_urls[0], path="/containers")
+
+
+async def collect_until(stream: AsyncIterator[Event], last: type[Event]) -> list[Event]:
+    seen: list[Event] = []
+    async for event in stream:
+        seen.append(event)
+        if isinstance(event, last) or len(seen) >= MOST_EVENTS:
+            break
+    return seen
+
+
+@pytest.mark.anyio
+async def test_events_arrive_over_server_sent_events() -> None:
+    cluster, _ = make_cluster()
+    with cluster.serve() as served:
+        apps = AsyncMarathonAppsBackend(served.marathon, account=DEV)
+        async with apps:
+            async with apps.events() as stream:
+                created = await apps.create(web(1))
+                seen = await collect_until(stream, DeploymentSucceeded)
+    assert isinstance(seen[-1], DeploymentSucceeded)
+    assert seen[-1].deployment_id == created.id
+    running = [
+        event
+        for event in seen
+        if isinstance(event, TaskStatusChanged) and event.state is TaskState.TASK_RUNNING
+    ]
+    assert [event.app_id for event in running] == ["/web"]
+
+
+@pytest.mark.anyio
+async def test_a_leader_change_is_followed_through_real_redirects_and_proxies() -> None:
+    cluster, mine = make_cluster()
+    with cluster.serve() as served:
+        agents = AsyncMesosAgentsBackend(served.mesos_masters, account=DEV)
+        apps = AsyncMarathonAppsBackend(served.marathon, account=DEV)
+        async with agents, apps:
+            assert len(await agents.list()) == 2
+            assert await apps.list() == []
+            async with apps.events() as stream:
+                cluster.set_leader(1)  # the open stream ends; the backend reopens it
+                reopened = await collect_until(stream, StreamReconnected)
+                listed = await agents.list()
+                created = await apps.create(web(1))
+                seen = await collect_until(stream, DeploymentSucceeded)
+            await apps.wait(created, timeout=20, poll_interval=0.02)
+            mesos_info = await agents.info()
+            marathon_info = await apps.info()
+    assert {agent.id for agent in listed} == set(mine)
+    assert cluster.requests_to(server=cluster.mesos_urls[1], path="/master/slaves")
+    assert mesos_info.leader == served.mesos_masters[1]
+    assert marathon_info.leader == served.marathon[1]
+    assert [type(event) for event in reopened] == [StreamReconnected]
+    assert isinstance(seen[-1], DeploymentSucceeded)
+    assert seen[-1].deployment_id == created.id
+    assert cluster.requests_to(server=cluster.marathon_urls[1], path="/v2/events")
