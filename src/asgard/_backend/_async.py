@@ -103,6 +103,10 @@ class AsyncBackendCore:
             config, self.dialect, auth=check_auth(auth, "auth"), client=client
         )
         self._owns_session = True
+        self._init_state()
+
+    def _init_state(self) -> None:
+        """Set up the state of a backend kind (shared by its ``for_account`` views)."""
 
     @property
     def limiter(self) -> AsyncLimiter:

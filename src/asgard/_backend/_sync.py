@@ -104,6 +104,10 @@ class BackendCore:
             config, self.dialect, auth=check_auth(auth, "auth"), client=client
         )
         self._owns_session = True
+        self._init_state()
+
+    def _init_state(self) -> None:
+        """Set up the state of a backend kind (shared by its ``for_account`` views)."""
 
     @property
     def limiter(self) -> Limiter:

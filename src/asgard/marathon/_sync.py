@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import builtins
 import time
-from collections.abc import Generator, Iterator, Callable, Iterable, Sequence
+from collections.abc import Generator, Iterator, Callable, Iterable
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import ClassVar
-
-import httpx
 
 from asgard._acompat import sleep
 from asgard._backend._sync import BackendCore
 from asgard._http._dialect import MARATHON, Dialect
 from asgard._http._policy import (
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_READ_RETRIES,
-    CertTypes,
     Reply,
-    VerifyTypes,
 )
-from asgard.account import Account
 from asgard.backends import Capability
 from asgard.errors import (
     BackendError,
@@ -82,30 +75,7 @@ class MarathonAppsBackend(BackendCore):
     backend_name: ClassVar[str] = "marathon"
     dialect: ClassVar[Dialect] = MARATHON
 
-    def __init__(
-        self,
-        servers: Sequence[str],
-        *,
-        account: Account,
-        auth: httpx.Auth | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        verify: VerifyTypes = True,
-        cert: CertTypes = None,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-        read_retries: int = DEFAULT_READ_RETRIES,
-        client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(
-            servers,
-            account=account,
-            auth=auth,
-            timeout=timeout,
-            verify=verify,
-            cert=cert,
-            max_concurrency=max_concurrency,
-            read_retries=read_retries,
-            client=client,
-        )
+    def _init_state(self) -> None:
         self._deleting: dict[str, frozenset[str]] = {}  # deployment id → apps it deletes
 
     @property
