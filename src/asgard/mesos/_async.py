@@ -95,7 +95,6 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
         self._agent_scheme: str = agent_scheme
         self._agent_address: AgentAddress = agent_address
         self._task_naming = task_naming
-        self._frameworks: dict[str, str] = {}  # framework id → name, shared with views
         super().__init__(
             servers,
             account=account,
@@ -107,6 +106,9 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
             read_retries=read_retries,
             client=client,
         )
+
+    def _init_state(self) -> None:
+        self._frameworks: dict[str, str] = {}  # framework id → name, shared with views
 
     @property
     def capabilities(self) -> frozenset[Capability]:

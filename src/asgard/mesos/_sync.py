@@ -96,7 +96,6 @@ class MesosAgentsBackend(BackendCore):
         self._agent_scheme: str = agent_scheme
         self._agent_address: AgentAddress = agent_address
         self._task_naming = task_naming
-        self._frameworks: dict[str, str] = {}  # framework id → name, shared with views
         super().__init__(
             servers,
             account=account,
@@ -108,6 +107,9 @@ class MesosAgentsBackend(BackendCore):
             read_retries=read_retries,
             client=client,
         )
+
+    def _init_state(self) -> None:
+        self._frameworks: dict[str, str] = {}  # framework id → name, shared with views
 
     @property
     def capabilities(self) -> frozenset[Capability]:
