@@ -6,8 +6,11 @@ asgard: <= 1.5x), with peak memory (tracemalloc) against ``json.loads`` alone (g
 
 from __future__ import annotations
 
+import copy
 import json
 import tracemalloc
+from pathlib import Path
+from typing import Any
 
 import httpx
 from _common import best_of, report
@@ -17,57 +20,87 @@ from asgard.marathon import MarathonAppsBackend
 
 APPS, TASKS = 5000, 3
 SERVER = "http://marathon.bench:8080"
+TEMPLATES = Path(__file__).resolve().parent / "data" / "group-100-apps.json"
+HEALTH_CHECK = {
+    "gracePeriodSeconds": 300,
+    "ignoreHttp1xx": False,
+    "intervalSeconds": 20,
+    "maxConsecutiveFailures": 3,
+    "path": "/health",
+    "portIndex": 0,
+    "protocol": "MESOS_HTTP",
+    "timeoutSeconds": 20,
+    "delaySeconds": 15,
+}
 
 
 def uuid(number: int, task: int) -> str:
     """A task's UUID part, unique per app and task."""
-    return f"{number:08x}-0000-4000-8000-{task:012x}"
+    return f"{number:08x}-be63-11e7-8ef1-{task:012x}"
+
+
+def task(app_id: str, number: int, t: int, *, healthy: bool) -> dict[str, Any]:
+    """A task as Marathon 1.10 embeds it: the recorded production shape plus 1.10's fields."""
+    found: dict[str, Any] = {
+        "ipAddresses": [{"ipAddress": f"172.17.{t}.{number % 250}", "protocol": "IPv4"}],
+        "stagedAt": "2026-01-01T17:48:00.579Z",
+        "state": "TASK_RUNNING",
+        "ports": [31000 + (number + t) % 1000],
+        "startedAt": "2026-01-01T17:48:43.809Z",
+        "version": "2026-01-01T17:47:55.418Z",
+        "id": f"{app_id[1:].replace('/', '_')}.{uuid(number, t)}",
+        "appId": app_id,
+        "slaveId": f"dd34c73f-9680-4f50-98db-5b0331af4d19-S{(number * 3 + t) % 1000}",
+        "host": f"10.168.{t}.{number % 250}",
+        "servicePorts": [10000 + number],
+        "region": "primary",
+        "zone": f"zone-{t}",
+        "role": "*",
+    }
+    if healthy:
+        found["healthCheckResults"] = [
+            {
+                "alive": True,
+                "consecutiveFailures": 0,
+                "firstSuccess": "2026-01-01T17:49:03.809Z",
+                "lastFailure": None,
+                "lastSuccess": "2026-01-28T10:01:03.809Z",
+                "lastFailureCause": None,
+                "instanceId": f"instance [{found['id']}]",
+            }
+        ]
+    return found
 
 
 def payload() -> bytes:
-    """A realistic listing: every app with its counts, constraints, env, labels and tasks."""
+    """A 1.10 listing built from the 100 real app definitions of Marathon's own benchmark.
+
+    Each app is a recorded definition moved under ``/dev/``, with the fields a listing adds
+    (version, task counts, deployments, embedded tasks); half of them carry a health check
+    and their tasks its results, as in production clusters.
+    """
+    templates = json.loads(TEMPLATES.read_text())["apps"]
     apps = []
     for number in range(APPS):
-        app_id = f"/dev/team{number % 50}/app{number}"
-        apps.append(
+        app = copy.deepcopy(templates[number % len(templates)])
+        app_id = f"/dev/team{number % 50}/{app['id'].rsplit('/', 1)[-1]}-{number}"
+        healthy = number % 2 == 0
+        app.update(
             {
                 "id": app_id,
-                "cmd": "python -m http.server $PORT0",
                 "instances": TASKS,
-                "cpus": 0.5,
-                "mem": 256,
-                "disk": 0,
-                "gpus": 0,
-                "constraints": [["owner", "LIKE", "dev-team"], ["hostname", "UNIQUE"]],
-                "env": {"LOG_LEVEL": "info", "DB_URL": "postgres://db/app"},
-                "labels": {"team": f"team{number % 50}", "tier": "web"},
-                "portDefinitions": [{"port": 10000 + number, "protocol": "tcp", "name": "http"}],
-                "healthChecks": [{"protocol": "HTTP", "path": "/health", "portIndex": 0}],
-                "upgradeStrategy": {"minimumHealthCapacity": 1, "maximumOverCapacity": 1},
-                "version": "2026-01-01T00:00:00.000Z",
-                "versionInfo": {"lastScalingAt": "2026-01-01T00:00:00.000Z"},
-                "tasksRunning": TASKS,
+                "constraints": [*app["constraints"], ["owner", "LIKE", "dev-team"]],
+                "healthChecks": [HEALTH_CHECK] if healthy else [],
+                "version": "2026-01-01T17:47:55.418Z",
                 "tasksStaged": 0,
-                "tasksHealthy": TASKS,
+                "tasksRunning": TASKS,
+                "tasksHealthy": TASKS if healthy else 0,
                 "tasksUnhealthy": 0,
                 "deployments": [],
-                "tasks": [
-                    {
-                        "id": f"{app_id[1:].replace('/', '_')}.{uuid(number, t)}",
-                        "appId": app_id,
-                        "host": f"agent-{t}.bench",
-                        "slaveId": f"S{t}",
-                        "state": "TASK_RUNNING",
-                        "ports": [31000 + t],
-                        "startedAt": "2026-01-01T00:00:01.000Z",
-                        "stagedAt": "2026-01-01T00:00:00.500Z",
-                        "version": "2026-01-01T00:00:00.000Z",
-                        "healthCheckResults": [{"alive": True}],
-                    }
-                    for t in range(TASKS)
-                ],
+                "tasks": [task(app_id, number, t, healthy=healthy) for t in range(TASKS)],
             }
         )
+        apps.append(app)
     return json.dumps({"*": apps}).encode()
 
 

@@ -306,4 +306,7 @@ def opt_time(d: Mapping[str, Any], key: str) -> datetime | None:
     value = d.get(key)
     if value is None or value == "":
         return None
-    return req_time(d, key)
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        _fail(d, key, "a timestamp", value)

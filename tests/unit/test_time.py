@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from asgard._time import parse_timestamp
+from asgard._time import _parse_iso, parse_timestamp
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,30 @@ def test_mesos_epoch_numbers() -> None:
 def test_non_timestamps_raise_value_error(bad: object) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the parsers turn it into MalformedResponseError
         parse_timestamp(bad)  # type: ignore[arg-type]
+
+
+def _outcome(parser: object, text: str) -> object:
+    try:
+        return parser(text)  # type: ignore[operator]
+    except ValueError:
+        return ValueError
+
+
+MARATHON = "2015-09-29T15:59:51.164Z"
+
+
+@pytest.mark.parametrize(
+    "text",
+    sorted(
+        {
+            MARATHON[:index] + char + MARATHON[index + 1 :]
+            for index in range(len(MARATHON))
+            for char in "09-:.TtZz +W,x"
+        }
+    ),
+)
+def test_fast_path_agrees_with_the_general_parser(text: str) -> None:
+    # Marathon's usual shape goes through datetime.fromisoformat, which accepts more on newer
+    # Pythons (week dates, any separator): every one-character change of it must be read, or
+    # refused, exactly as the general parser does.
+    assert _outcome(parse_timestamp, text) == _outcome(_parse_iso, text)

@@ -39,6 +39,7 @@ from asgard.models import (
     TaskState,
 )
 from asgard.models._checks import HEALTH_CHECK_KEYS, MODELLED_KEYS, SERVER_OWNED_KEYS
+from asgard.models._util import EMPTY_MAPPING
 
 __all__ = [
     "VisibleDeployment",
@@ -91,6 +92,8 @@ def canonical_id(raw: str, base: str = "/") -> str:
 
     Replies carry absolute ids; request bodies (group definitions) may carry relative ones.
     """
+    if raw[:1] == "/" and raw[-1:] != "/" and "//" not in raw and "/." not in raw:
+        return raw  # already canonical: what every reply carries
     parts = [] if raw.startswith("/") else [segment for segment in base.split("/") if segment]
     for segment in raw.split("/"):
         if segment in ("", "."):
@@ -118,14 +121,22 @@ def _invalid(_value: object) -> NoReturn:
 
 
 def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(type(item) is str for item in value):
+    if not isinstance(value, list):
         raise TypeError
+    for item in value:
+        if type(item) is not str:
+            raise TypeError
     return tuple(value)
 
 
 def _ints(value: Any) -> tuple[int, ...]:
     if not isinstance(value, list):
         raise TypeError
+    for item in value:
+        if type(item) is not int:
+            break
+    else:
+        return tuple(value)
     result = []
     for item in value:
         number = int(item) if type(item) is float and item.is_integer() else item
@@ -163,8 +174,13 @@ def _float(d: Mapping[str, Any], key: str, default: float) -> float:
 
 
 def _string_map(d: Mapping[str, Any], key: str) -> Mapping[str, str]:
-    raw = j.opt_dict(d, key) or {}
-    return MappingProxyType({name: j.req_str(raw, name) for name in raw})
+    raw = j.opt_dict(d, key)
+    if not raw:
+        return EMPTY_MAPPING
+    for name, value in raw.items():
+        if type(value) is not str:
+            j.req_str(raw, name)  # names the field
+    return MappingProxyType(dict(raw))
 
 
 def _env(d: Mapping[str, Any]) -> Mapping[str, str | Mapping[str, str]]:
@@ -203,7 +219,7 @@ def plain_docker_image(app: Mapping[str, Any]) -> str | None:
     if not isinstance(docker, dict):
         return None
     image = docker.get("image")
-    if not isinstance(image, str) or not image or any(char.isspace() for char in image):
+    if not isinstance(image, str) or image.split() != [image]:  # empty, or white space
         return None
     for key, value in docker.items():
         if key == "image" or value is None:
@@ -225,8 +241,9 @@ def _extra(d: Mapping[str, Any], *, image_set: bool) -> Mapping[str, Any]:
     """The writable fields asgard does not model, as the server spelled them."""
     fetch = d.get("fetch")
     kept: dict[str, Any] = {}
-    for key, value in d.items():
-        if value is None or key in _NOT_EXTRA:
+    for key in [key for key in d if key not in _NOT_EXTRA]:
+        value = d[key]
+        if value is None:
             continue
         if key == "container" and image_set:
             continue
@@ -307,14 +324,16 @@ def _dependencies(d: Mapping[str, Any], marathon_id: str, account: Account) -> t
 # -- tasks -------------------------------------------------------------------------------------
 
 
-def _task(d: Mapping[str, Any], account: Account, app: str | None) -> Task:
+def _task(
+    d: Mapping[str, Any], account: Account, app: str | None, app_id: str | None = None
+) -> Task:
+    """A task; ``app`` is the absolute id of its app when known, ``app_id`` its relative id."""
     task_id = j.req_str(d, "id")
     raw_app = j.opt_str(d, "appId") or app or marathon_task_naming("marathon", task_id)
     if raw_app is None:
         if not account.is_cluster_wide:
             raise TenancyViolationError(f"the server returned task {task_id!r} of no known app")
-        app_id = None
-    else:
+    elif app_id is None or raw_app != app:
         app_id = account.relative_app_id(canonical_id(raw_app))
     started_at = j.opt_time(d, "startedAt")
     state_name = j.opt_str(d, "state")
@@ -324,8 +343,11 @@ def _task(d: Mapping[str, Any], account: Account, app: str | None) -> Task:
         # Old servers (the 1.4 examples) leave the state out of a task listing, which holds
         # only live tasks: a task that started runs, one that did not is being staged.
         state = TaskState.TASK_RUNNING if started_at is not None else TaskState.TASK_STAGING
-    results = j.opt_list(d, "healthCheckResults")
-    healthy = None if not results else all(j.opt_bool(r, "alive") is True for r in results)
+    healthy = None
+    for result in j.opt_list(d, "healthCheckResults"):
+        healthy = j.opt_bool(result, "alive") is True
+        if not healthy:
+            break
     return Task(
         id=task_id,
         app_id=app_id,
@@ -392,7 +414,7 @@ def _app(
     failure = j.opt_dict(d, "lastTaskFailure")
     tasks: tuple[Task, ...] | None = None
     if with_tasks:
-        tasks = tuple(_task(item, account, marathon_id) for item in j.opt_list(d, "tasks"))
+        tasks = tuple(_task(item, account, marathon_id, app_id) for item in j.opt_list(d, "tasks"))
     return App(
         id=app_id,
         instances=_non_negative(d, "instances", 1),
@@ -410,13 +432,13 @@ def _app(
         )
         or (),
         ports=_ports(d),
-        health_checks=tuple(_health_check(item) for item in j.opt_list(d, "healthChecks")),
+        health_checks=tuple([_health_check(item) for item in j.opt_list(d, "healthChecks")]),
         version=version,
         tasks_running=j.opt_int(d, "tasksRunning") or 0,
         tasks_staged=j.opt_int(d, "tasksStaged") or 0,
         tasks_healthy=j.opt_int(d, "tasksHealthy") or 0,
         tasks_unhealthy=j.opt_int(d, "tasksUnhealthy") or 0,
-        deployment_ids=tuple(j.req_str(item, "id") for item in j.opt_list(d, "deployments")),
+        deployment_ids=tuple([j.req_str(item, "id") for item in j.opt_list(d, "deployments")]),
         dependencies=_dependencies(d, marathon_id, account),
         last_task_failure=None if failure is None else _task_failure(failure),
         tasks=tasks,

@@ -45,6 +45,8 @@ def _protocol(value: HealthCheckProtocol | str) -> HealthCheckProtocol:
 
 
 def _extra(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not value and isinstance(value, Mapping):
+        return EMPTY_MAPPING
     if not isinstance(value, Mapping):
         raise InvalidInputError(f"health check extra must be a mapping, not {type(value).__name__}")
     result = {_checks.text("a key of health check extra", key): item for key, item in value.items()}
@@ -57,18 +59,22 @@ def _extra(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(result)
 
 
+# The validators test the valid case first: the message is only built for a bad value.
+
+
 def _optional_text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
+    if value is not None and (type(value) is not str or not value):
         _checks.text(f"health check {attribute.name}", value)
 
 
 def _optional_index(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
+    if value is not None and (type(value) is not int or value < 0):
         _checks.integer(f"health check {attribute.name}", value, minimum=0)
 
 
 def _count(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _checks.integer(f"health check {attribute.name}", value, minimum=0)
+    if type(value) is not int or value < 0:
+        _checks.integer(f"health check {attribute.name}", value, minimum=0)
 
 
 @attrs.frozen(kw_only=True)

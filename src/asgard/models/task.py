@@ -39,10 +39,7 @@ class TaskState(enum.Enum):
 
         Unknown states are kept, not refused, so a newer server never breaks a listing.
         """
-        try:
-            return cls(value)
-        except ValueError:
-            return value
+        return _BY_VALUE.get(value, value)
 
     @property
     def is_terminal(self) -> bool:
@@ -52,6 +49,8 @@ class TaskState(enum.Enum):
         """
         return self in _TERMINAL
 
+
+_BY_VALUE: Final[dict[str, TaskState]] = {state.value: state for state in TaskState}
 
 _TERMINAL: Final = frozenset(
     {

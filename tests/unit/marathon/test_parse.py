@@ -918,3 +918,28 @@ def test_every_marathon_shaped_fixture_is_covered() -> None:
     for path in marathon_shaped:
         if path.endswith(".json"):
             json.loads(Path(SHARED_FIXTURES, path).read_text())
+
+
+@pytest.mark.parametrize(
+    ("raw", "base", "expected"),
+    [
+        ("/dev/web", "/", "/dev/web"),
+        ("/dev/web", "/other", "/dev/web"),
+        ("/dev//web", "/", "/dev/web"),
+        ("/dev/./web", "/", "/dev/web"),
+        ("/dev/../web", "/", "/web"),
+        ("/dev/web/", "/", "/dev/web"),
+        ("/dev/web/.", "/", "/dev/web"),
+        ("/dev/web/..", "/", "/dev"),
+        ("/", "/", "/"),
+        ("//", "/", "/"),
+        ("/dev/web.v2", "/", "/dev/web.v2"),
+        ("web", "/dev", "/dev/web"),
+        ("../web", "/dev/team", "/dev/web"),
+        ("./web", "/dev", "/dev/web"),
+    ],
+)
+def test_canonical_id_resolves_every_spelling(raw: str, base: str, expected: str) -> None:
+    # Canonical absolute ids (what replies carry) take a shortcut; every other spelling is
+    # resolved segment by segment, and both agree.
+    assert _parse.canonical_id(raw, base) == expected
