@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,20 @@ def payload() -> bytes:
     return json.dumps({"*": apps}).encode()
 
 
+def marathon_python(client: httpx.Client) -> Callable[[], object] | None:
+    """marathon-python's way: the same bytes, json.loads, then ``MarathonApp.from_json``."""
+    try:
+        from marathon.models import MarathonApp  # noqa: PLC0415 - only in the bench session
+    except ImportError:
+        return None
+
+    def peer() -> object:
+        listing = json.loads(client.get(f"{SERVER}/v2/apps/dev/*").content)
+        return [MarathonApp.from_json(app) for app in listing["*"]]
+
+    return peer
+
+
 def main() -> None:
     body = payload()
     transport = httpx.MockTransport(
@@ -128,6 +143,11 @@ def main() -> None:
         "httpx + json.loads (floor)": best_of(floor),
         "asgard list(with_tasks)": best_of(asgard),
     }
+    peer = marathon_python(client)
+    if peer is None:
+        print("  marathon-python is not installed: pip install marathon (nox -s bench does)")
+    else:
+        rows["marathon-python from_json"] = best_of(peer, runs=3)
     report(
         "marathon_list",
         rows,

@@ -1,8 +1,9 @@
 """Twin primitives for the async source and its generated sync copy.
 
 ``scripts/unasync.py`` renames each async name here to its sync twin (``agather_bounded`` →
-``gather_bounded``, ``asleep`` → ``sleep``, ``AsyncLimiter`` → ``Limiter``, ``AsyncLock`` →
-``Lock``). This is the only module, apart from :mod:`asgard.testing`, that imports anyio.
+``gather_bounded``, ``aboth`` → ``both``, ``asleep`` → ``sleep``, ``AsyncLimiter`` →
+``Limiter``, ``AsyncLock`` → ``Lock``). This is the only module, apart from
+:mod:`asgard.testing`, that imports anyio.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ __all__ = [
     "AsyncLock",
     "Limiter",
     "Lock",
+    "aboth",
     "agather_bounded",
     "asleep",
+    "both",
     "gather_bounded",
     "sleep",
 ]
 
 T = TypeVar("T")
+U = TypeVar("U")
 I = TypeVar("I")  # noqa: E741
 
 asleep = anyio.sleep
@@ -120,6 +124,44 @@ def gather_bounded(
         for future in futures:
             future.result()
     return results
+
+
+async def aboth(
+    first: Callable[[], Awaitable[T]], second: Callable[[], Awaitable[U]], limiter: AsyncLimiter
+) -> tuple[T, U]:
+    """Run two calls at once (one after the other when ``limiter`` allows one at a time).
+
+    Both finish before this returns; the first one's error wins, then the second's. No slot
+    of ``limiter`` is held: either call may fan out within it.
+    """
+    if limiter.limit <= 1:
+        return await first(), await second()
+    results: list[object] = [_PENDING, _PENDING]
+    errors: list[Exception | None] = [None, None]
+
+    async def run(index: int, call: Callable[[], Awaitable[object]]) -> None:
+        try:
+            results[index] = await call()
+        except Exception as exc:
+            errors[index] = exc
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run, 1, second)
+        await run(0, first)
+    for error in errors:
+        if error is not None:
+            raise error
+    return results[0], results[1]  # type: ignore[return-value]
+
+
+def both(first: Callable[[], T], second: Callable[[], U], limiter: Limiter) -> tuple[T, U]:
+    """The sync twin of :func:`aboth`: ``second`` runs in a thread while ``first`` runs here."""
+    if limiter.limit <= 1:
+        return first(), second()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="asgard") as pool:
+        pending = pool.submit(second)
+        result = first()  # on an error, leaving the block still waits for ``second``
+    return result, pending.result()
 
 
 _PENDING: object = object()

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from asgard._acompat import AsyncLimiter, agather_bounded, asleep
+from asgard._acompat import AsyncLimiter, aboth, agather_bounded, asleep
 
 
 @pytest.mark.anyio
@@ -77,3 +77,54 @@ async def test_base_exceptions_are_not_swallowed() -> None:
     with pytest.raises(BaseException) as caught:  # noqa: PT011
         await agather_bounded(work, [0, 1, 2], AsyncLimiter(2))
     assert holds(caught.value, Stop)
+
+
+@pytest.mark.anyio
+async def test_both_runs_two_calls_at_once_and_returns_both_results() -> None:
+    lock = threading.Lock()
+    running = 0
+    peak = 0
+
+    async def call(value: str) -> str:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        await asleep(0.02)
+        with lock:
+            running -= 1
+        return value
+
+    assert await aboth(lambda: call("a"), lambda: call("b"), AsyncLimiter(2)) == ("a", "b")
+    assert peak == 2
+    peak = 0
+    # One request at a time means one request at a time, even here.
+    assert await aboth(lambda: call("a"), lambda: call("b"), AsyncLimiter(1)) == ("a", "b")
+    assert peak == 1
+
+
+@pytest.mark.anyio
+async def test_both_waits_for_both_and_raises_the_first_error() -> None:
+    finished: list[str] = []
+
+    async def fail(name: str) -> str:
+        await asleep(0.001)
+        finished.append(name)
+        raise ValueError(name)
+
+    async def slow() -> str:
+        await asleep(0.02)
+        finished.append("slow")
+        return "slow"
+
+    with pytest.raises(ValueError, match="first"):
+        await aboth(lambda: fail("first"), lambda: fail("second"), AsyncLimiter(2))
+    assert sorted(finished) == ["first", "second"]
+    finished.clear()
+    with pytest.raises(ValueError, match="first"):
+        await aboth(lambda: fail("first"), slow, AsyncLimiter(2))
+    assert finished == ["first", "slow"]  # the other call was not abandoned
+    finished.clear()
+    with pytest.raises(ValueError, match="second"):
+        await aboth(slow, lambda: fail("second"), AsyncLimiter(2))
+    assert sorted(finished) == ["second", "slow"]

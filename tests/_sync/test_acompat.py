@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from asgard._acompat import Limiter, gather_bounded, sleep
+from asgard._acompat import Limiter, both, gather_bounded, sleep
 
 
 def test_results_and_exceptions_come_back_one_per_item_in_order() -> None:
@@ -74,3 +74,52 @@ def test_base_exceptions_are_not_swallowed() -> None:
     with pytest.raises(BaseException) as caught:  # noqa: PT011
         gather_bounded(work, [0, 1, 2], Limiter(2))
     assert holds(caught.value, Stop)
+
+
+def test_both_runs_two_calls_at_once_and_returns_both_results() -> None:
+    lock = threading.Lock()
+    running = 0
+    peak = 0
+
+    def call(value: str) -> str:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        sleep(0.02)
+        with lock:
+            running -= 1
+        return value
+
+    assert both(lambda: call("a"), lambda: call("b"), Limiter(2)) == ("a", "b")
+    assert peak == 2
+    peak = 0
+    # One request at a time means one request at a time, even here.
+    assert both(lambda: call("a"), lambda: call("b"), Limiter(1)) == ("a", "b")
+    assert peak == 1
+
+
+def test_both_waits_for_both_and_raises_the_first_error() -> None:
+    finished: list[str] = []
+
+    def fail(name: str) -> str:
+        sleep(0.001)
+        finished.append(name)
+        raise ValueError(name)
+
+    def slow() -> str:
+        sleep(0.02)
+        finished.append("slow")
+        return "slow"
+
+    with pytest.raises(ValueError, match="first"):
+        both(lambda: fail("first"), lambda: fail("second"), Limiter(2))
+    assert sorted(finished) == ["first", "second"]
+    finished.clear()
+    with pytest.raises(ValueError, match="first"):
+        both(lambda: fail("first"), slow, Limiter(2))
+    assert finished == ["first", "slow"]  # the other call was not abandoned
+    finished.clear()
+    with pytest.raises(ValueError, match="second"):
+        both(slow, lambda: fail("second"), Limiter(2))
+    assert sorted(finished) == ["second", "slow"]

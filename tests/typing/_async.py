@@ -16,7 +16,7 @@ from typing import Literal
 from typing_extensions import Self, assert_type
 
 from asgard.account import Account
-from asgard.backends import AsyncAgentsBackend, AsyncAppsBackend, Capability
+from asgard.backends import AsyncAgentsBackend, AsyncAppsBackend, AsyncUsageSampler, Capability
 from asgard.models import (
     Agent,
     App,
@@ -99,6 +99,9 @@ class AsyncToyAgents(_AsyncToyBase):
     ) -> dict[str, builtins.list[UsageSample] | Exception]:
         return {}
 
+    async def usage_sampler(self, agent_ids: Iterable[str] | None = None) -> AsyncToySampler:
+        return AsyncToySampler()
+
     async def logs(
         self,
         task_id: str,
@@ -110,6 +113,17 @@ class AsyncToyAgents(_AsyncToyBase):
 
     async def info(self) -> ClusterInfo:
         return ClusterInfo()
+
+
+class AsyncToySampler:
+    @property
+    def agent_ids(self) -> tuple[str, ...]:
+        return ()
+
+    async def sample(
+        self, agent_ids: Iterable[str] | None = None
+    ) -> dict[str, builtins.list[UsageSample] | Exception]:
+        return {}
 
 
 class AsyncToyApps(_AsyncToyBase):
@@ -216,6 +230,9 @@ async def check_async(agents: AsyncAgentsBackend, apps: AsyncAppsBackend) -> Non
     assert_type(await agents.logs("t", stream="stderr", tail=10), str)
     assert_type(agents.for_account(Account.cluster_wide()), AsyncAgentsBackend)
     assert_type(agents.capabilities, frozenset[Capability])
+    sampler = await agents.usage_sampler(["a1"])
+    assert_type(sampler, AsyncUsageSampler)
+    assert_type(await sampler.sample(), dict[str, list[UsageSample] | Exception])
     async with agents as entered:
         assert_type(entered, AsyncAgentsBackend)
     assert_type(await apps.get("/web"), App)

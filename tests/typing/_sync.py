@@ -17,7 +17,7 @@ from typing import Literal
 from typing_extensions import Self, assert_type
 
 from asgard.account import Account
-from asgard.backends import AgentsBackend, AppsBackend, Capability
+from asgard.backends import AgentsBackend, AppsBackend, UsageSampler, Capability
 from asgard.models import (
     Agent,
     App,
@@ -100,6 +100,9 @@ class ToyAgents(_ToyBase):
     ) -> dict[str, builtins.list[UsageSample] | Exception]:
         return {}
 
+    def usage_sampler(self, agent_ids: Iterable[str] | None = None) -> ToySampler:
+        return ToySampler()
+
     def logs(
         self,
         task_id: str,
@@ -111,6 +114,17 @@ class ToyAgents(_ToyBase):
 
     def info(self) -> ClusterInfo:
         return ClusterInfo()
+
+
+class ToySampler:
+    @property
+    def agent_ids(self) -> tuple[str, ...]:
+        return ()
+
+    def sample(
+        self, agent_ids: Iterable[str] | None = None
+    ) -> dict[str, builtins.list[UsageSample] | Exception]:
+        return {}
 
 
 class ToyApps(_ToyBase):
@@ -217,6 +231,9 @@ def check_async(agents: AgentsBackend, apps: AppsBackend) -> None:
     assert_type(agents.logs("t", stream="stderr", tail=10), str)
     assert_type(agents.for_account(Account.cluster_wide()), AgentsBackend)
     assert_type(agents.capabilities, frozenset[Capability])
+    sampler = agents.usage_sampler(["a1"])
+    assert_type(sampler, UsageSampler)
+    assert_type(sampler.sample(), dict[str, list[UsageSample] | Exception])
     with agents as entered:
         assert_type(entered, AgentsBackend)
     assert_type(apps.get("/web"), App)

@@ -27,6 +27,7 @@ AGENTS = {
     "tasks": "(self, agent_id)",
     "usage": "(self, agent_id)",
     "usage_all": "(self, agent_ids=None)",
+    "usage_sampler": "(self, agent_ids=None)",
     "logs": "(self, task_id, *, stream='stdout', tail=65536)",
     "info": "(self)",
 }

@@ -39,6 +39,7 @@ logger: Final = logging.getLogger("asgard.http")
 _USE_SESSION_AUTH: Final[Any] = object()
 _JSON: Final = "application/json"
 _PLAIN: Final = Dialect()
+_MAX_ONE_SERVER_POOLS: Final = 10_000
 
 
 class AsyncHttpSession:
@@ -74,6 +75,16 @@ class AsyncHttpSession:
             )
         self._client = client
         self._closed = False
+        self._one_server_pools: dict[str, ServerPool] = {}
+
+    def _one_server_pool(self, base_url: str) -> ServerPool:
+        """The pool of one server outside the configured list (an agent), made once."""
+        pool = self._one_server_pools.get(base_url)
+        if pool is None:
+            if len(self._one_server_pools) >= _MAX_ONE_SERVER_POOLS:
+                self._one_server_pools.clear()  # agents come and go: never grow without end
+            pool = self._one_server_pools[base_url] = ServerPool([base_url])
+        return pool
 
     @property
     def closed(self) -> bool:
@@ -112,14 +123,14 @@ class AsyncHttpSession:
             BackendError: a subclass saying what went wrong (see :mod:`asgard.errors`).
             NotFoundError, ConflictError: for 404 and 409 answers.
         """
-        self._check_open(method, path, base_url)
+        self.ensure_open(method, path, base_url)
         if dialect is None:
             dialect = self.dialect if base_url is None else _PLAIN
         if base_url is None:
             pool = self.pool
             send_auth = self._auth if auth is _USE_SESSION_AUTH else auth
         else:
-            pool = ServerPool([base_url])
+            pool = self._one_server_pool(base_url)
             send_auth = None if auth is _USE_SESSION_AUTH else auth
         plan = Plan(self.config, pool, dialect, method, path, write=write, local=local)
         step: Send | Probe = plan.first()
@@ -215,7 +226,7 @@ class AsyncHttpSession:
             BackendError: a subclass, when the stream cannot be opened.
             NotFoundError: for a 404.
         """
-        self._check_open("GET", path)
+        self.ensure_open("GET", path)
         plan = Plan(self.config, self.pool, self.dialect, "GET", path)
         step: Send | Probe = plan.first()
         while True:
@@ -258,7 +269,8 @@ class AsyncHttpSession:
                 url=reply.url,
             ) from exc
 
-    def _check_open(self, method: str, path: str, base_url: str | None = None) -> None:
+    def ensure_open(self, method: str, path: str, base_url: str | None = None) -> None:
+        """Raise :class:`BackendUnavailableError` for a call on a closed session."""
         if self._closed:
             raise BackendUnavailableError(
                 f"the {self.config.backend} backend is closed",

@@ -73,12 +73,19 @@ DEFAULT_READ_RETRIES: Final = 2
 READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+# One generator for every plan's jitter (seeding one per request would read the OS's entropy
+# on every call); jitter spreads retries, it protects nothing.
+_JITTER: Final = random.Random()  # noqa: S311
+
+
 # -- URLs ------------------------------------------------------------------------------------
 
 
 def redact_url(url: str | httpx.URL) -> str:
     """The URL with any user-info (``user:password@``) removed, for messages and logs."""
     text = str(url)
+    if "@" not in text:
+        return text
     parts = urlsplit(text)
     if "@" not in parts.netloc:
         return text
@@ -435,7 +442,7 @@ class Plan:
         self.path = path
         self.write = method not in READ_METHODS if write is None else write
         self.local = local
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._rng = rng or _JITTER
         self._order = pool.order()
         self._target = self._order[0]
         self._attempts = 0

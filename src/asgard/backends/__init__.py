@@ -15,11 +15,18 @@ __all__ = [
     "AsyncAgentsBackend",
     "AsyncAppsBackend",
     "AsyncBackend",
+    "AsyncUsageSampler",
     "Backend",
     "Capability",
+    "UsageSampler",
 ]
 
 
-from asgard.backends._async import AsyncAgentsBackend, AsyncAppsBackend, AsyncBackend
+from asgard.backends._async import (
+    AsyncAgentsBackend,
+    AsyncAppsBackend,
+    AsyncBackend,
+    AsyncUsageSampler,
+)
 from asgard.backends._capability import Capability
-from asgard.backends._sync import AgentsBackend, AppsBackend, Backend
+from asgard.backends._sync import AgentsBackend, AppsBackend, Backend, UsageSampler

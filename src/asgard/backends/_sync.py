@@ -32,7 +32,33 @@ from asgard.models import (
     UsageSample,
 )
 
-__all__ = ["AgentsBackend", "AppsBackend", "Backend"]
+__all__ = ["AgentsBackend", "AppsBackend", "Backend", "UsageSampler"]
+
+
+class UsageSampler(Protocol):
+    """Samples the usage of containers found once (see ``AgentsBackend.usage_sampler``)."""
+
+    @property
+    def agent_ids(self) -> tuple[str, ...]:
+        """The account's agents it samples, in the order they were asked for (or listed)."""
+        ...
+
+    def sample(
+        self, agent_ids: Iterable[str] | None = None
+    ) -> dict[str, builtins.list[UsageSample] | Exception]:
+        """One sample of each agent: agent id → its containers' samples, or its error.
+
+        The agents are read concurrently within the backend's bound; an agent whose read
+        fails maps to its error, so one dead agent does not fail the others.
+
+        Args:
+            agent_ids: the agents to read, among :attr:`agent_ids` (None: all of them). An
+                id that is not among them maps to a ``NotFoundError``.
+
+        Raises:
+            InvalidInputError: when an id cannot be an id.
+        """
+        ...
 
 
 class Backend(Protocol):
@@ -124,6 +150,21 @@ class AgentsBackend(Backend, Protocol):
         One listing of agents and tasks serves every agent; the agents are then read
         concurrently within the backend's bound. ``None`` means all the account's agents; an
         id that is absent or not the account's maps to a ``NotFoundError``.
+
+        Raises:
+            InvalidInputError: when an id cannot be an id.
+            UnsupportedOperationError: without the ``USAGE`` capability.
+        """
+        ...
+
+    def usage_sampler(self, agent_ids: Iterable[str] | None = None) -> UsageSampler:
+        """A sampler of the containers of many agents, found once and sampled at will.
+
+        The agents and the account's tasks on them are listed once, here; each
+        :meth:`UsageSampler.sample` then only reads the agents. Use it to take several
+        samples of the same tasks (rates need two): ``usage_all`` is one sample of a new
+        sampler. Tasks started after this call are not sampled; tasks that end are missing
+        from later samples.
 
         Raises:
             InvalidInputError: when an id cannot be an id.

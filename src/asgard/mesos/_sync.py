@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import ClassVar, Literal
 
 import httpx
 
-from asgard._acompat import gather_bounded
+from asgard._acompat import both, gather_bounded
 from asgard._backend._sync import BackendCore, check_auth
+from asgard._http._sync import HttpSession
 from asgard._http._dialect import MESOS, MESOS_AGENT, Dialect
 from asgard._http._policy import (
     DEFAULT_MAX_CONCURRENCY,
@@ -20,7 +21,7 @@ from asgard._http._policy import (
     VerifyTypes,
 )
 from asgard.account import Account
-from asgard.backends import Capability
+from asgard.backends import UsageSampler, Capability
 from asgard.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from asgard.mesos import _parse, _requests
 from asgard.mesos._naming import TaskNamingRule, marathon_task_naming
@@ -179,9 +180,10 @@ class MesosAgentsBackend(BackendCore):
     ) -> dict[str, builtins.list[UsageSample] | Exception]:
         """Usage samples of many of the account's agents: agent id → samples, or its error.
 
-        One agent listing and one (paged) task listing serve every agent; then each agent
-        with tasks of the account is read concurrently, within ``max_concurrency`` (shared with
-        every backend of the pool). An agent whose read fails maps to its error (a
+        One sample of a new :meth:`usage_sampler`: one agent listing and one (paged) task
+        listing, read at once, serve every agent; then each agent with tasks of the account
+        is read concurrently, within ``max_concurrency`` (shared with every backend of the
+        pool). An agent whose read fails maps to its error (a
         :class:`~asgard.errors.BackendError`), so one dead agent does not fail the others.
 
         Args:
@@ -192,27 +194,46 @@ class MesosAgentsBackend(BackendCore):
             InvalidInputError: when an id cannot be an id.
             BackendError: a subclass, when the masters cannot answer.
         """
+        return (self.usage_sampler(agent_ids)).sample()
+
+    def usage_sampler(self, agent_ids: Iterable[str] | None = None) -> UsageSampler:
+        """The containers of the account's tasks on many agents, found once, sampled at will.
+
+        The agent listing and the (paged) task listing are read at once, here; each
+        ``sample()`` then reads only the agents, concurrently within ``max_concurrency``.
+        Tasks started after this call are not sampled; tasks that end are missing from later
+        samples.
+
+        Args:
+            agent_ids: the agents to sample; None for all the account's agents. An id that is
+                absent or not the account's maps to a :class:`~asgard.errors.NotFoundError`
+                in every sample.
+
+        Raises:
+            InvalidInputError: when an id cannot be an id.
+            BackendError: a subclass, when the masters cannot answer.
+        """
         wanted = None if agent_ids is None else [check_id(a, "agent_id") for a in agent_ids]
-        reply = self._session.request("GET", _requests.SLAVES)
-        owned = {
-            found.agent.id: found
-            for found in owned_agents(_parse.agents_from_slaves(reply.json()), self._account)
-        }
-        chosen = list(owned) if wanted is None else [a for a in wanted if a in owned]
-        results: dict[str, builtins.list[UsageSample] | Exception] = {
-            agent_id: NotFoundError(f"agent {agent_id!r} not found")
-            for agent_id in wanted or ()
-            if agent_id not in owned
-        }
-        tasks = self._visible_tasks({a: owned[a].agent for a in chosen})
-        by_agent = tasks_by_agent(tasks)
-        samples = gather_bounded(
-            lambda agent_id: self._containers(owned[agent_id], by_agent.get(agent_id, [])),
-            chosen,
+        slaves, all_tasks = both(
+            lambda: self._session.request("GET", _requests.SLAVES),
+            self._all_tasks,
             self._session.limiter,
         )
-        results.update(zip(chosen, samples, strict=True))
-        return results
+        owned = {
+            found.agent.id: found
+            for found in owned_agents(_parse.agents_from_slaves(slaves.json()), self._account)
+        }
+        asked = list(owned) if wanted is None else list(dict.fromkeys(wanted))
+        agents = {agent_id: owned[agent_id] for agent_id in asked if agent_id in owned}
+        tasks = self._visible_among(
+            all_tasks, {a: found.agent for a, found in agents.items()}
+        )
+        by_agent = tasks_by_agent(tasks)
+
+        def read(agent_id: str) -> builtins.list[UsageSample]:
+            return self._containers(agents[agent_id], by_agent.get(agent_id, []))
+
+        return _MesosUsageSampler(asked, tuple(agents), read, self._session)
 
     def _containers(
         self, found: MesosAgent, tasks: builtins.list[tuple[MesosTask, Task]]
@@ -335,7 +356,13 @@ class MesosAgentsBackend(BackendCore):
     ) -> builtins.list[tuple[MesosTask, Task]]:
         if not agents and not self._account.is_cluster_wide:
             return []
-        tasks = self._all_tasks()
+        return self._visible_among(self._all_tasks(), agents)
+
+    def _visible_among(
+        self, tasks: builtins.list[MesosTask], agents: Mapping[str, Agent]
+    ) -> builtins.list[tuple[MesosTask, Task]]:
+        if not agents and not self._account.is_cluster_wide:
+            return []
         frameworks = self._framework_names(tasks)
         return visible_tasks(
             tasks,
@@ -374,3 +401,58 @@ class MesosAgentsBackend(BackendCore):
         if directory is None:
             raise NotFoundError(f"the sandbox of executor {executor_id!r} is gone")
         return _requests.sandbox_file(directory, stream)
+
+
+class _MesosUsageSampler:
+    """The account's containers on chosen agents, found once (see ``usage_sampler``)."""
+
+    def __init__(
+        self,
+        asked: builtins.list[str],
+        agent_ids: tuple[str, ...],
+        read: Callable[[str], builtins.list[UsageSample]],
+        session: HttpSession,
+    ) -> None:
+        self._asked = asked
+        self._agent_ids = agent_ids
+        self._read = read
+        self._session = session
+
+    def __repr__(self) -> str:
+        return f"<MesosUsageSampler of {len(self._agent_ids)} agents>"
+
+    @property
+    def agent_ids(self) -> tuple[str, ...]:
+        """The account's agents it samples, in the order they were asked for (or listed)."""
+        return self._agent_ids
+
+    def sample(
+        self, agent_ids: Iterable[str] | None = None
+    ) -> dict[str, builtins.list[UsageSample] | Exception]:
+        """One sample of each agent: agent id → its containers' samples, or its error.
+
+        Args:
+            agent_ids: the agents to read, among :attr:`agent_ids` (None: every agent asked
+                for). An id that is not among them maps to a
+                :class:`~asgard.errors.NotFoundError`.
+
+        Raises:
+            InvalidInputError: when an id cannot be an id.
+            BackendUnavailableError: when the backend is closed.
+        """
+        asked = (
+            self._asked
+            if agent_ids is None
+            else list(dict.fromkeys(check_id(a, "agent_id") for a in agent_ids))
+        )
+        self._session.ensure_open("GET", _requests.CONTAINERS)
+        known = set(self._agent_ids)
+        results: dict[str, builtins.list[UsageSample] | Exception] = {
+            agent_id: NotFoundError(f"agent {agent_id!r} not found")
+            for agent_id in asked
+            if agent_id not in known
+        }
+        chosen = [agent_id for agent_id in asked if agent_id in known]
+        samples = gather_bounded(self._read, chosen, self._session.limiter)
+        results.update(zip(chosen, samples, strict=True))
+        return results

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 from typing_extensions import Self
 
-from asgard._acompat import AsyncLimiter, asleep
+from asgard._acompat import AsyncLimiter, aboth, asleep
 from asgard.account import Account
 from asgard.backends import AsyncAgentsBackend, AsyncAppsBackend
 from asgard.errors import InvalidInputError, NotFoundError
@@ -119,13 +119,17 @@ class AsyncOrchestrator:
             NotFoundError: when the app does not exist.
         """
         seconds = _check_interval(interval)
-        tasks = await self.apps.tasks(app_id)
-        agent_ids = sorted({task.agent_id for task in tasks if task.agent_id})
-        first = await self.agents.usage_all(agent_ids)
-        await asleep(seconds)
-        second = await self.agents.usage_all(agent_ids)
-        measured, errors = _join.pair_samples(tasks, first, second)
         relative = self.account.normalize_app_id(app_id)
+        # The app's tasks (Marathon) and the account's containers (Mesos) are found at once;
+        # the two samples then read only the agents running the app.
+        tasks, sampler = await aboth(
+            lambda: self.apps.tasks(relative), self.agents.usage_sampler, self._limiter
+        )
+        agent_ids = sorted({task.agent_id for task in tasks if task.agent_id})
+        first = await sampler.sample(agent_ids)
+        await asleep(seconds)
+        second = await sampler.sample(agent_ids)
+        measured, errors = _join.pair_samples(tasks, first, second)
         return _join.app_stats(relative, measured, errors)
 
     async def usage(self, *, interval: float = 1.0) -> AccountUsage:
@@ -136,10 +140,12 @@ class AsyncOrchestrator:
         """
         seconds = _check_interval(interval)
         agents = await self.agents.list()
-        apps = await self.apps.list(with_tasks=True)
-        first = await self.agents.usage_all()
+        apps, sampler = await aboth(
+            lambda: self.apps.list(with_tasks=True), self.agents.usage_sampler, self._limiter
+        )
+        first = await sampler.sample()
         await asleep(seconds)
-        second = await self.agents.usage_all()
+        second = await sampler.sample()
         tasks = [task for app in apps for task in app.tasks or ()]
         measured, errors = _join.pair_samples(tasks, first, second)
         for agent_id, found in second.items():

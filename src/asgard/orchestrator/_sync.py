@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 from typing_extensions import Self
 
-from asgard._acompat import Limiter, sleep
+from asgard._acompat import Limiter, both, sleep
 from asgard.account import Account
 from asgard.backends import AgentsBackend, AppsBackend
 from asgard.errors import InvalidInputError, NotFoundError
@@ -120,13 +120,17 @@ class Orchestrator:
             NotFoundError: when the app does not exist.
         """
         seconds = _check_interval(interval)
-        tasks = self.apps.tasks(app_id)
-        agent_ids = sorted({task.agent_id for task in tasks if task.agent_id})
-        first = self.agents.usage_all(agent_ids)
-        sleep(seconds)
-        second = self.agents.usage_all(agent_ids)
-        measured, errors = _join.pair_samples(tasks, first, second)
         relative = self.account.normalize_app_id(app_id)
+        # The app's tasks (Marathon) and the account's containers (Mesos) are found at once;
+        # the two samples then read only the agents running the app.
+        tasks, sampler = both(
+            lambda: self.apps.tasks(relative), self.agents.usage_sampler, self._limiter
+        )
+        agent_ids = sorted({task.agent_id for task in tasks if task.agent_id})
+        first = sampler.sample(agent_ids)
+        sleep(seconds)
+        second = sampler.sample(agent_ids)
+        measured, errors = _join.pair_samples(tasks, first, second)
         return _join.app_stats(relative, measured, errors)
 
     def usage(self, *, interval: float = 1.0) -> AccountUsage:
@@ -137,10 +141,12 @@ class Orchestrator:
         """
         seconds = _check_interval(interval)
         agents = self.agents.list()
-        apps = self.apps.list(with_tasks=True)
-        first = self.agents.usage_all()
+        apps, sampler = both(
+            lambda: self.apps.list(with_tasks=True), self.agents.usage_sampler, self._limiter
+        )
+        first = sampler.sample()
         sleep(seconds)
-        second = self.agents.usage_all()
+        second = sampler.sample()
         tasks = [task for app in apps for task in app.tasks or ()]
         measured, errors = _join.pair_samples(tasks, first, second)
         for agent_id, found in second.items():

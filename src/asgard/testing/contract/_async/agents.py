@@ -202,6 +202,33 @@ class AsyncAgentsBackendContract(ContractBase):
         assert broken[layout.dev_agents[1]] == []
 
     @pytest.mark.anyio
+    async def test_a_usage_sampler_samples_the_same_containers_again(
+        self, cluster: ClusterControl, layout: _Layout, agents_backend_for: AgentsFactory
+    ) -> None:
+        """Found once, sampled twice: the same containers, later; foreign agents never."""
+        busy, idle = layout.dev_agents
+        foreign = layout.ops_agents[0]
+        async with agents_backend_for(DEV) as agents:
+            sampler = await agents.usage_sampler([busy, idle, foreign, busy])
+            assert sampler.agent_ids == (busy, idle)
+            first = await sampler.sample()
+            cluster.advance(10)
+            second = await sampler.sample([busy, foreign])
+            everything = await (await agents.usage_sampler()).sample()
+        assert list(first) == [foreign, busy, idle]  # errors first, then in the order asked
+        assert isinstance(first[foreign], NotFoundError)
+        assert isinstance(second[foreign], NotFoundError)
+        assert first[idle] == []
+        assert set(second) == {busy, foreign}
+        before, after = first[busy], second[busy]
+        assert not isinstance(before, Exception)
+        assert not isinstance(after, Exception)
+        assert {s.task_id for s in before} == {s.task_id for s in after}
+        assert {s.task_id for s in before} == {layout.dev_web, layout.dev_api}
+        assert all(a.timestamp > b.timestamp for b, a in zip(before, after, strict=True))
+        assert set(everything) == set(layout.dev_agents)
+
+    @pytest.mark.anyio
     async def test_an_unreachable_agent_is_a_backend_error(
         self, cluster: ClusterControl, layout: _Layout, agents_backend_for: AgentsFactory
     ) -> None:
