@@ -7,6 +7,8 @@ to names under .test, so no request could ever leave the machine.
 from __future__ import annotations
 
 import copy
+import threading
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ import pytest
 import respx
 
 from asgard import Account
+from asgard._acompat import asleep
 from asgard.auth import BasicAuth
 from asgard.backends import Capability
 from asgard.errors import (
@@ -150,6 +153,50 @@ async def test_framework_names_are_read_once_and_remembered() -> None:
         await agents.tasks(S0)
         await agents.tasks(S0)
     assert routes["summary"].call_count == 1
+
+
+class Overlap:
+    """Answers the master's listings after a pause, noting which paths were in flight at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight: set[str] = set()
+        self.widest: set[str] = set()
+
+    async def answer(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        with self.lock:
+            self.in_flight.add(path)
+            if len(self.in_flight) > len(self.widest):
+                self.widest = set(self.in_flight)
+        await asleep(0.05)
+        with self.lock:
+            self.in_flight.discard(path)
+        payload = {
+            "/master/slaves": SLAVES,
+            "/master/tasks": {"tasks": TASKS},
+            "/master/state-summary": SUMMARY,
+        }[path]
+        return httpx.Response(200, json=payload)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("bound", "widest"), [(8, 3), (1, 1)])
+@respx.mock
+async def test_a_sampler_reads_the_masters_listings_at_once_within_the_bound(
+    bound: int, widest: int
+) -> None:
+    overlap = Overlap()
+    for path in ("slaves", "tasks", "state-summary"):
+        respx.get(f"{M1}/master/{path}").mock(side_effect=overlap.answer)
+    async with backend(max_concurrency=bound) as agents:
+        first = await agents.usage_sampler([S0])
+        again = await agents.usage_sampler([S0])  # framework names are known by now
+    assert first.agent_ids == again.agent_ids == (S0,)
+    assert len(overlap.widest) == widest
+    paths = [call.request.url.path for call in respx.calls]
+    # the second sampler reads the listings again, but not the framework names
+    assert Counter(paths) == {"/master/slaves": 2, "/master/tasks": 2, "/master/state-summary": 1}
 
 
 @pytest.mark.anyio

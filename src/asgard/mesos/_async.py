@@ -215,7 +215,7 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
         wanted = None if agent_ids is None else [check_id(a, "agent_id") for a in agent_ids]
         slaves, all_tasks = await aboth(
             lambda: self._session.request("GET", _requests.SLAVES),
-            self._all_tasks,
+            self._all_tasks_and_names,
             self._session.limiter,
         )
         owned = {
@@ -344,6 +344,18 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
                 return tasks
             offset += len(page)
 
+    async def _all_tasks_and_names(self) -> builtins.list[MesosTask]:
+        """Every task; the framework names are read alongside while none is known yet."""
+        if self._frameworks:
+            return await self._all_tasks()
+        tasks, summary = await aboth(
+            self._all_tasks,
+            lambda: self._session.request("GET", _requests.STATE_SUMMARY),
+            self._session.limiter,
+        )
+        self._frameworks.update(_parse.framework_names(summary.json()))
+        return tasks
+
     async def _framework_names(self, tasks: builtins.list[MesosTask]) -> Mapping[str, str]:
         if any(task.framework_id not in self._frameworks for task in tasks):
             reply = await self._session.request("GET", _requests.STATE_SUMMARY)
@@ -355,7 +367,7 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
     ) -> builtins.list[tuple[MesosTask, Task]]:
         if not agents and not self._account.is_cluster_wide:
             return []
-        return await self._visible_among(await self._all_tasks(), agents)
+        return await self._visible_among(await self._all_tasks_and_names(), agents)
 
     async def _visible_among(
         self, tasks: builtins.list[MesosTask], agents: Mapping[str, Agent]

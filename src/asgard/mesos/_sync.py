@@ -216,7 +216,7 @@ class MesosAgentsBackend(BackendCore):
         wanted = None if agent_ids is None else [check_id(a, "agent_id") for a in agent_ids]
         slaves, all_tasks = both(
             lambda: self._session.request("GET", _requests.SLAVES),
-            self._all_tasks,
+            self._all_tasks_and_names,
             self._session.limiter,
         )
         owned = {
@@ -345,6 +345,18 @@ class MesosAgentsBackend(BackendCore):
                 return tasks
             offset += len(page)
 
+    def _all_tasks_and_names(self) -> builtins.list[MesosTask]:
+        """Every task; the framework names are read alongside while none is known yet."""
+        if self._frameworks:
+            return self._all_tasks()
+        tasks, summary = both(
+            self._all_tasks,
+            lambda: self._session.request("GET", _requests.STATE_SUMMARY),
+            self._session.limiter,
+        )
+        self._frameworks.update(_parse.framework_names(summary.json()))
+        return tasks
+
     def _framework_names(self, tasks: builtins.list[MesosTask]) -> Mapping[str, str]:
         if any(task.framework_id not in self._frameworks for task in tasks):
             reply = self._session.request("GET", _requests.STATE_SUMMARY)
@@ -356,7 +368,7 @@ class MesosAgentsBackend(BackendCore):
     ) -> builtins.list[tuple[MesosTask, Task]]:
         if not agents and not self._account.is_cluster_wide:
             return []
-        return self._visible_among(self._all_tasks(), agents)
+        return self._visible_among(self._all_tasks_and_names(), agents)
 
     def _visible_among(
         self, tasks: builtins.list[MesosTask], agents: Mapping[str, Agent]
