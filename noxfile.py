@@ -92,9 +92,11 @@ def docs(session: nox.Session) -> None:
 @nox.session(python=NEWEST)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks in benchmarks/ (not part of the default sessions)."""
-    session.install(".")
+    # marathon-python is the peer scenario 1 compares with: installed here only.
+    session.install(".", "marathon")
     scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
     if not scripts:
         session.skip("no benchmark yet")
     for script in scripts:
         session.run("python", str(script), *session.posargs)
+    session.run("python", str(ROOT / "benchmarks" / "chart.py"))

@@ -38,6 +38,7 @@ def report(name: str, rows: dict[str, float], floor: str, goals: dict[str, float
         "benchmark": name,
         "python": sys.version.split()[0],
         "machine": platform.machine(),
+        "floor": floor,
         "seconds": rows,
         "ratios": {label: seconds / base for label, seconds in rows.items()},
         "goals": goals,

@@ -170,6 +170,9 @@ class AsyncHttpSession:
     ) -> tuple[Reply, httpx.Response]:
         """Send once; the reply (whole, unless ``stream`` and 2xx) and the open response."""
         url = server + path
+        if params:
+            # Encoded here, the URL is parsed once (httpx parses it again to merge params).
+            url = f"{url}{'&' if '?' in url else '?'}{httpx.QueryParams(params)}"
         timeout: httpx.Timeout | None = self.config.timeout
         if stream and timeout is not None:
             timeout = httpx.Timeout(
@@ -179,7 +182,6 @@ class AsyncHttpSession:
             request = self._client.build_request(
                 method,
                 url,
-                params=params,
                 json=json,
                 headers={"Accept": accept},
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,

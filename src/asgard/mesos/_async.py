@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from typing import ClassVar, Literal
 
 import httpx
@@ -198,8 +198,9 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
     async def usage_sampler(self, agent_ids: Iterable[str] | None = None) -> AsyncUsageSampler:
         """The containers of the account's tasks on many agents, found once, sampled at will.
 
-        The agent listing and the (paged) task listing are read at once, here; each
-        ``sample()`` then reads only the agents, concurrently within ``max_concurrency``.
+        The agent listing (with the framework names, the first time) and then the (paged) task
+        listing are read here; each ``sample()`` then reads only the agents, concurrently
+        within ``max_concurrency``.
         Tasks started after this call are not sampled; tasks that end are missing from later
         samples.
 
@@ -213,9 +214,9 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
             BackendError: a subclass, when the masters cannot answer.
         """
         wanted = None if agent_ids is None else [check_id(a, "agent_id") for a in agent_ids]
-        slaves, all_tasks = await aboth(
+        slaves, _ = await aboth(
             lambda: self._session.request("GET", _requests.SLAVES),
-            self._all_tasks_and_names,
+            self._read_names_if_none,
             self._session.limiter,
         )
         owned = {
@@ -224,9 +225,8 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
         }
         asked = list(owned) if wanted is None else list(dict.fromkeys(wanted))
         agents = {agent_id: owned[agent_id] for agent_id in asked if agent_id in owned}
-        tasks = await self._visible_among(
-            all_tasks, {a: found.agent for a, found in agents.items()}
-        )
+        # The task listing comes after the agents: only their tasks are decoded.
+        tasks = await self._visible_tasks({a: found.agent for a, found in agents.items()})
         by_agent = tasks_by_agent(tasks)
 
         async def read(agent_id: str) -> builtins.list[UsageSample]:
@@ -331,30 +331,25 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
                 return task
         raise NotFoundError(f"task {task_id!r} not found")
 
-    async def _all_tasks(self) -> builtins.list[MesosTask]:
+    async def _all_tasks(self, agent_ids: Collection[str] | None) -> builtins.list[MesosTask]:
+        """Every task of the paged listing; only the live ones on ``agent_ids`` when given."""
         tasks: builtins.list[MesosTask] = []
         offset = 0
         while True:
             reply = await self._session.request(
                 "GET", _requests.TASKS, params=_requests.tasks_params(offset)
             )
-            page = _parse.tasks_from(reply.json())
+            page, listed = _parse.task_page(reply.json(), agent_ids)
             tasks.extend(page)
-            if len(page) < _requests.TASKS_PAGE:
+            if listed < _requests.TASKS_PAGE:
                 return tasks
-            offset += len(page)
+            offset += listed
 
-    async def _all_tasks_and_names(self) -> builtins.list[MesosTask]:
-        """Every task; the framework names are read alongside while none is known yet."""
-        if self._frameworks:
-            return await self._all_tasks()
-        tasks, summary = await aboth(
-            self._all_tasks,
-            lambda: self._session.request("GET", _requests.STATE_SUMMARY),
-            self._session.limiter,
-        )
-        self._frameworks.update(_parse.framework_names(summary.json()))
-        return tasks
+    async def _read_names_if_none(self) -> None:
+        """Read the framework names when none is known yet (a new backend)."""
+        if not self._frameworks:
+            reply = await self._session.request("GET", _requests.STATE_SUMMARY)
+            self._frameworks.update(_parse.framework_names(reply.json()))
 
     async def _framework_names(self, tasks: builtins.list[MesosTask]) -> Mapping[str, str]:
         if any(task.framework_id not in self._frameworks for task in tasks):
@@ -365,15 +360,19 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
     async def _visible_tasks(
         self, agents: Mapping[str, Agent]
     ) -> builtins.list[tuple[MesosTask, Task]]:
-        if not agents and not self._account.is_cluster_wide:
-            return []
-        return await self._visible_among(await self._all_tasks_and_names(), agents)
+        """The account's live tasks on ``agents`` (any agent, cluster-wide), with their models.
 
-    async def _visible_among(
-        self, tasks: builtins.list[MesosTask], agents: Mapping[str, Agent]
-    ) -> builtins.list[tuple[MesosTask, Task]]:
-        if not agents and not self._account.is_cluster_wide:
+        The task listing and, the first time, the framework names are read at once; only the
+        tasks on ``agents`` are decoded.
+        """
+        cluster_wide = self._account.is_cluster_wide
+        if not agents and not cluster_wide:
             return []
+        tasks, _ = await aboth(
+            lambda: self._all_tasks(None if cluster_wide else agents.keys()),
+            self._read_names_if_none,
+            self._session.limiter,
+        )
         frameworks = await self._framework_names(tasks)
         return visible_tasks(
             tasks,

@@ -8,6 +8,7 @@ cluster-wide accounts only.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Final
@@ -37,10 +38,17 @@ def marathon_task_naming(framework_name: str, task_id: str) -> str | None:
     """
     if framework_name != "marathon":
         return None
-    match = _INSTANCE.fullmatch(task_id) or _LEGACY.fullmatch(task_id)
+    match = (
+        _INSTANCE.fullmatch(task_id) if ".instance-" in task_id else None
+    ) or _LEGACY.fullmatch(task_id)
     if match is None:
         return None
+    return _app_id(match.group("app"))
+
+
+@functools.lru_cache(maxsize=8192)  # every task of an app names it the same way
+def _app_id(name: str) -> str | None:
     try:
-        return normalize_app_id(match.group("app").replace("_", "/"))
+        return normalize_app_id(name.replace("_", "/"))
     except InvalidInputError:
         return None

@@ -9,8 +9,9 @@ attributes keep numbers as numbers. What asgard needs and cannot find raises
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final
@@ -33,6 +34,7 @@ __all__ = [
     "framework_names",
     "parse_ports",
     "sandbox_directory",
+    "task_page",
     "tasks_from",
     "version_of",
 ]
@@ -40,6 +42,7 @@ __all__ = [
 _RANGE: Final = re.compile(r"\s*(\d+)\s*-\s*(\d+)\s*")
 _MAX_EXPANDED_PORTS: Final = 65536
 _DRAINING: Final = frozenset({"DRAINING", "DRAINED"})
+_TERMINAL_STATES: Final = frozenset(state.value for state in TaskState if state.is_terminal)
 _RECOVERED: Final = "recovered by the master after a failover; it has not re-registered yet"
 
 
@@ -99,6 +102,7 @@ class Container:
 # -- small pieces ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # ports repeat across tasks: "[31000-31000]"
 def parse_ports(text: str | None) -> tuple[int, ...]:
     """Expand a Mesos range string (``"[31000-31001, 31005-31005]"``) into port numbers.
 
@@ -206,27 +210,32 @@ def agents_from_slaves(payload: Any) -> list[MesosAgent]:
 
 
 def _task(d: Mapping[str, Any]) -> MesosTask:
-    staged_at = started_at = None
+    # The statuses in time order (a missing timestamp counts as 0; the list's order breaks
+    # ties): the earliest that says when is when the task was staged, the earliest running
+    # one when it started; the latest that says so gives its health and its container. One
+    # pass, without sorting.
+    staged = running = None  # the statuses that say when
+    staged_at_s = running_at_s = health_at = container_at = 0.0
     healthy: bool | None = None
     container_id: str | None = None
-    statuses = sorted(
-        (status for status in j.opt_list(d, "statuses")),
-        key=lambda status: j.opt_float(status, "timestamp") or 0.0,
-    )
-    for status in statuses:
-        at = j.opt_time(status, "timestamp")
-        if staged_at is None:
-            staged_at = at
-        if started_at is None and j.opt_str(status, "state") == "TASK_RUNNING":
-            started_at = at
+    for status in j.opt_list(d, "statuses"):
+        stamp = j.opt_float(status, "timestamp")
+        at = stamp or 0.0
+        if stamp is not None:
+            if staged is None or at < staged_at_s:
+                staged, staged_at_s = status, at
+            if (running is None or at < running_at_s) and j.opt_str(
+                status, "state"
+            ) == "TASK_RUNNING":
+                running, running_at_s = status, at
         said = j.opt_bool(status, "healthy")
-        if said is not None:
-            healthy = said
+        if said is not None and (healthy is None or at >= health_at):
+            health_at, healthy = at, said
         container = j.opt_dict(status, "container_status")
         if container is not None:
             inner = j.opt_dict(container, "container_id")
-            if inner is not None:
-                container_id = j.req_str(inner, "value")
+            if inner is not None and (container_id is None or at >= container_at):
+                container_at, container_id = at, j.req_str(inner, "value")
     resources = j.opt_dict(d, "resources") or {}
     return MesosTask(
         id=j.req_str(d, "id"),
@@ -235,8 +244,8 @@ def _task(d: Mapping[str, Any]) -> MesosTask:
         agent_id=j.req_str(d, "slave_id"),
         state=TaskState.parse(j.req_str(d, "state")),
         ports=j.opt_converted(resources, "ports", parse_ports, "a range string") or (),
-        staged_at=staged_at,
-        started_at=started_at,
+        staged_at=None if staged is None else j.opt_time(staged, "timestamp"),
+        started_at=None if running is None else j.opt_time(running, "timestamp"),
         healthy=healthy,
         container_id=container_id,
     )
@@ -244,6 +253,38 @@ def _task(d: Mapping[str, Any]) -> MesosTask:
 
 def _tasks(payload: Any) -> list[MesosTask]:
     return [_task(item) for item in j.req_list(payload, "tasks")]
+
+
+def _wanted(item: Any, agent_ids: Collection[str]) -> bool:
+    """Whether a raw task may be visible: live and on one of ``agent_ids`` (else skipped)."""
+    if type(item) is not dict:
+        return True  # for _task to report
+    agent = item.get("slave_id")
+    state = item.get("state")
+    if type(agent) is str and agent not in agent_ids:
+        return False
+    return not (type(state) is str and state in _TERMINAL_STATES)
+
+
+def _task_page(payload: Any, agent_ids: Collection[str] | None) -> tuple[list[MesosTask], int]:
+    items = j.req_list(payload, "tasks")
+    if agent_ids is None:
+        return [_task(item) for item in items], len(items)
+    return [_task(item) for item in items if _wanted(item, agent_ids)], len(items)
+
+
+def task_page(
+    payload: Any, agent_ids: Collection[str] | None = None
+) -> tuple[list[MesosTask], int]:
+    """The tasks of one ``/master/tasks`` page, and how many the page listed.
+
+    With ``agent_ids``, only the live tasks on those agents are decoded (the others are never
+    visible to the account): the count still says how long the page was, for paging.
+
+    Raises:
+        MalformedResponseError: with the path of what is missing or ill-typed.
+    """
+    return j.parse(lambda data: _task_page(data, agent_ids), payload, what="task listing")
 
 
 def tasks_from(payload: Any) -> list[MesosTask]:

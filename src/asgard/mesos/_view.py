@@ -58,6 +58,13 @@ def app_of(
     return True, account.relative_app_id(absolute)
 
 
+def _visible_app(
+    task: MesosTask, frameworks: Mapping[str, str], rule: TaskNamingRule, account: Account
+) -> str | None:
+    visible, app_id = app_of(task, frameworks, rule, account)
+    return app_id if visible else None
+
+
 def visible_tasks(
     tasks: Iterable[MesosTask],
     *,
@@ -77,13 +84,23 @@ def visible_tasks(
             continue
         chosen.setdefault((task.framework_id, task.id), task)
     found: list[tuple[MesosTask, Task]] = []
+    cluster_wide = account.is_cluster_wide
+    views: dict[str, str | None] = {}  # absolute app id → the account's id (None: not its)
     for task in chosen.values():
         agent = agents.get(task.agent_id)
-        if agent is None and not account.is_cluster_wide:
+        if agent is None and not cluster_wide:
             continue
-        visible, app_id = app_of(task, frameworks, rule, account)
-        if not visible:
+        absolute = rule(frameworks.get(task.framework_id, ""), task.id)
+        if cluster_wide:
+            app_id = absolute
+        elif absolute is None:
             continue
+        else:
+            if absolute not in views:
+                views[absolute] = _visible_app(task, frameworks, rule, account)
+            app_id = views[absolute]
+            if app_id is None:
+                continue
         found.append(
             (
                 task,

@@ -373,6 +373,7 @@ class ServedCluster:
         self._connections: set[_Connection] = set()
         self._by_socket: dict[socket.socket, _Connection] = {}
         self._numbers = itertools.count(1)
+        self._accepted: dict[str, int] = {}  # fake base URL → connections accepted
         self._opened = 0
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -496,6 +497,29 @@ class ServedCluster:
                     return fake + _rest_of(url)
         raise InvalidInputError(f"{url!r} is not a socket of the served cluster")
 
+    def connections_accepted(self, url: str | None = None) -> int:
+        """How many TCP connections were accepted: by every socket, or by one server's.
+
+        Tells whether a client reuses its connections (a pooled client opens at most its
+        pool's size of them).
+
+        Args:
+            url: a served server's loopback or fake base URL; None for all of them.
+
+        Raises:
+            InvalidInputError: when ``url`` is not one of a served server.
+        """
+        if url is None:
+            with self._lock:
+                return sum(self._accepted.values())
+        try:
+            fake = base_url(self.fake_url_of(url))
+        except InvalidInputError:
+            self.url_of(url)  # raises unless it is a fake server's URL
+            fake = base_url(url)
+        with self._lock:
+            return self._accepted.get(fake, 0)
+
     def close(self) -> None:
         """Stop serving: close every socket, cut open streams and join every thread.
 
@@ -606,9 +630,13 @@ class ServedCluster:
         except OSError:  # BlockingIOError: another wake-up took it; or the client gave up
             return
         sock.setblocking(True)
+        # Answers are written in more than one send: without this, Nagle's algorithm and the
+        # client's delayed ACK hold every answer back about 40 ms.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         connection = _Connection(sock, peer, listener)
         with self._lock:
             number = next(self._numbers)
+            self._accepted[listener.fake.url] = self._accepted.get(listener.fake.url, 0) + 1
             self._connections.add(connection)
             self._by_socket[sock] = connection
         connection.thread = threading.Thread(

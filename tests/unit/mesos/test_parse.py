@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -373,3 +374,85 @@ def test_every_json_fixture_of_mesos_is_covered_here() -> None:
     assert mesos_shaped - covered == set()
     for path in mesos_shaped:
         json.loads(Path(SHARED_FIXTURES, path).read_text())
+
+
+def _by_sorting(statuses: list[dict[str, Any]]) -> tuple[object, ...]:
+    """What the statuses say, read the obvious way: sorted by time, then walked."""
+    ordered = sorted(statuses, key=lambda status: status.get("timestamp") or 0.0)
+    stamps = [s for s in ordered if s.get("timestamp") is not None]
+    running = [s for s in stamps if s.get("state") == "TASK_RUNNING"]
+    health = [s["healthy"] for s in ordered if s.get("healthy") is not None]
+    containers = [
+        s["container_status"]["container_id"]["value"]
+        for s in ordered
+        if s.get("container_status", {}).get("container_id") is not None
+    ]
+    return (
+        _epoch(stamps[0]["timestamp"]) if stamps else None,
+        _epoch(running[0]["timestamp"]) if running else None,
+        health[-1] if health else None,
+        containers[-1] if containers else None,
+    )
+
+
+def _epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+STATUSES = [
+    {"state": "TASK_STAGING", "timestamp": 100.0},
+    {
+        "state": "TASK_STARTING",
+        "timestamp": 101.0,
+        "container_status": {"container_id": {"value": "c1"}},
+    },
+    {"state": "TASK_RUNNING", "timestamp": 102.0, "healthy": False},
+    {
+        "state": "TASK_RUNNING",
+        "timestamp": 102.0,
+        "healthy": True,
+        "container_status": {"container_id": {"value": "c2"}},
+    },
+    {"state": "TASK_RUNNING", "healthy": False},  # no timestamp: counts as the earliest
+    {"state": "TASK_RUNNING", "timestamp": 0.0},
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_statuses_in_any_order_say_what_sorted_statuses_say(seed: int) -> None:
+    rng = random.Random(seed)
+    statuses = rng.sample(copy.deepcopy(STATUSES), k=rng.randint(0, len(STATUSES)))
+    raw = {
+        "id": "t",
+        "framework_id": "f",
+        "slave_id": "s",
+        "state": "TASK_RUNNING",
+        "statuses": statuses,
+    }
+    (task,) = _parse.tasks_from({"tasks": [raw]})
+    assert (task.staged_at, task.started_at, task.healthy, task.container_id) == _by_sorting(
+        statuses
+    )
+
+
+def test_a_task_page_decodes_only_live_tasks_on_the_agents_asked_for() -> None:
+    def raw(task_id: str, agent: str, state: str = "TASK_RUNNING") -> dict[str, Any]:
+        return {"id": task_id, "framework_id": "f", "slave_id": agent, "state": state}
+
+    page = {
+        "tasks": [
+            raw("mine", "S1"),
+            raw("over", "S1", "TASK_FINISHED"),
+            raw("theirs", "S2"),
+            {"id": "broken-theirs", "slave_id": "S2"},  # never read: not the account's agent
+            raw("unknown-state", "S1", "TASK_FROM_THE_FUTURE"),
+        ]
+    }
+    tasks, listed = _parse.task_page(page, {"S1"})
+    assert [task.id for task in tasks] == ["mine", "unknown-state"]
+    assert listed == 5  # paging counts what the master listed
+    everything, _ = _parse.task_page({"tasks": page["tasks"][:3]})
+    assert [task.id for task in everything] == ["mine", "over", "theirs"]
+    with pytest.raises(MalformedResponseError) as caught:
+        _parse.task_page({"tasks": [{"id": "broken-mine", "slave_id": "S1"}]}, {"S1"})
+    assert caught.value.path == "/tasks/0/framework_id"

@@ -89,6 +89,38 @@ def test_each_fake_server_gets_its_own_loopback_socket(
     assert "7 sockets" in repr(served)
 
 
+def test_accepted_connections_are_counted_per_server(
+    cluster: FakeCluster, served: ServedCluster
+) -> None:
+    marathon, master = served.marathon[0], served.mesos_masters[0]
+    assert served.connections_accepted() == 0
+    with httpx.Client(timeout=5) as pooled:
+        for _ in range(20):
+            assert pooled.get(f"{marathon}/v2/info").status_code == 200
+        pooled.get(f"{master}/master/slaves")
+    for _ in range(3):
+        with httpx.Client(timeout=5) as fresh:
+            fresh.get(f"{marathon}/v2/info")
+    assert served.connections_accepted(marathon) == 4  # one pooled, three fresh clients
+    assert served.connections_accepted(cluster.marathon_urls[0]) == 4  # the fake URL too
+    assert served.connections_accepted(master) == 1
+    assert served.connections_accepted(served.mesos_masters[1]) == 0
+    assert served.connections_accepted() == 5
+    with pytest.raises(InvalidInputError):
+        served.connections_accepted("http://127.0.0.1:1")
+
+
+def test_answers_are_not_held_back_by_nagle(served: ServedCluster) -> None:
+    # Headers and body go out in separate sends: without TCP_NODELAY, every answer on a kept
+    # connection waits for the client's delayed ACK (about 40 ms on Linux).
+    with httpx.Client(timeout=5) as pooled:
+        pooled.get(f"{served.marathon[0]}/v2/info")
+        connections = list(served._connections)  # private: the socket option itself
+    assert connections
+    for connection in connections:
+        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "::", "example.com", "", 5])
 def test_non_loopback_hosts_are_refused(cluster: FakeCluster, host: object) -> None:
     before = _serve_threads()
