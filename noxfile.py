@@ -69,9 +69,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=[OLDEST, NEWEST])
 def mypy(session: nox.Session) -> None:
-    """mypy --strict over src, tests, scripts and this file."""
+    """mypy --strict over src, tests, scripts, benchmarks and this file."""
     session.install(".[typing]", "nox")
-    session.run("mypy", "src", "tests", "scripts", "noxfile.py")
+    session.run("mypy", "src", "tests", "scripts", "benchmarks", "noxfile.py")
 
 
 @nox.session(python=NEWEST)

@@ -62,7 +62,7 @@ def floor_of(result: dict[str, Any]) -> str:
     floor = result.get("floor")
     if isinstance(floor, str):
         return floor
-    return next(label for label, ratio in result["ratios"].items() if ratio == 1.0)
+    return str(next(label for label, ratio in result["ratios"].items() if ratio == 1.0))
 
 
 def load() -> list[dict[str, Any]]:
