@@ -24,8 +24,9 @@ extensions = [
 if os.environ.get("ASGARD_DOCS_INTERSPHINX") == "1":
     extensions.append("sphinx.ext.intersphinx")
 source_suffix = {".md": "markdown"}
-exclude_patterns = ["_build", "conftest.py"]
+exclude_patterns = ["_build", "_generated", "conftest.py"]
 myst_heading_anchors = 3
+myst_enable_extensions = ["deflist"]
 html_theme = "furo"
 html_title = "asgard"
 
