@@ -282,7 +282,7 @@ def main() -> None:
             scenario.name,
             {floor: scenario.seconds["raw"], mine: scenario.seconds["asgard"]},
             floor=floor,
-            goals={mine: round(1 / 0.9, 2)},
+            goals={mine: 1 / 0.9},
         )
         scenario.print_summary()
 

@@ -87,7 +87,7 @@ def table(results: list[dict[str, Any]]) -> str:
             met = "" if goal is None else ("yes" if ratio <= goal else "**no**")
             lines.append(
                 f"| {title} | {label} | {seconds:.3f} | {ratio:.2f} | "
-                f"{'' if goal is None else f'≤ {goal:g}'} | {met} |"
+                f"{'' if goal is None else f'≤ {goal:.3g}'} | {met} |"
             )
     python = results[0]["python"] if results else platform.python_version()
     lines.append("")
