@@ -27,24 +27,33 @@ def test_results_and_exceptions_come_back_one_per_item_in_order() -> None:
             assert result == item * 10
 
 
+class InFlight:
+    """Counts the calls in flight, from any thread, and the most at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.peak = 0
+
+    def hold(self, seconds: float) -> None:
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        sleep(seconds)
+        with self.lock:
+            self.running -= 1
+
+
 def test_the_bound_is_reached_and_never_passed() -> None:
-    lock = threading.Lock()
-    running = 0
-    peak = 0
+    flight = InFlight()
 
     def work(item: int) -> int:
-        nonlocal running, peak
-        with lock:
-            running += 1
-            peak = max(peak, running)
-        sleep(0.01)
-        with lock:
-            running -= 1
+        flight.hold(0.01)
         return item
 
     limiter = Limiter(3)
     assert gather_bounded(work, range(12), limiter) == list(range(12))
-    assert peak == 3
+    assert flight.peak == 3
 
 
 def test_empty_and_single_inputs() -> None:
@@ -77,26 +86,18 @@ def test_base_exceptions_are_not_swallowed() -> None:
 
 
 def test_both_runs_two_calls_at_once_and_returns_both_results() -> None:
-    lock = threading.Lock()
-    running = 0
-    peak = 0
+    flight = InFlight()
 
     def call(value: str) -> str:
-        nonlocal running, peak
-        with lock:
-            running += 1
-            peak = max(peak, running)
-        sleep(0.02)
-        with lock:
-            running -= 1
+        flight.hold(0.02)
         return value
 
     assert both(lambda: call("a"), lambda: call("b"), Limiter(2)) == ("a", "b")
-    assert peak == 2
-    peak = 0
+    assert flight.peak == 2
+    flight.peak = 0
     # One request at a time means one request at a time, even here.
     assert both(lambda: call("a"), lambda: call("b"), Limiter(1)) == ("a", "b")
-    assert peak == 1
+    assert flight.peak == 1
 
 
 def test_both_waits_for_both_and_raises_the_first_error() -> None:
