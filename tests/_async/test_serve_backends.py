@@ -6,11 +6,13 @@ redirects, leader headers and agent addresses. Written once; the sync twin is ge
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from asgard import Account
+from asgard.errors import InvalidInputError
 from asgard.marathon import AsyncMarathonAppsBackend
 from asgard.mesos import AsyncMesosAgentsBackend
 from asgard.models import (
@@ -97,6 +99,35 @@ async def test_events_arrive_over_server_sent_events() -> None:
         if isinstance(event, TaskStatusChanged) and event.state is TaskState.TASK_RUNNING
     ]
     assert [event.app_id for event in running] == ["/web"]
+
+
+@pytest.mark.anyio
+async def test_a_silent_event_stream_is_taken_for_dead_and_reopened() -> None:
+    # The fake keeps an idle stream open for a minute without a byte, as a dead peer would.
+    cluster = FakeCluster(seed=11, event_stream_idle_timeout=60.0)
+    with cluster.serve() as served:
+        apps = AsyncMarathonAppsBackend(served.marathon, account=DEV)
+        assert apps.event_idle_timeout == 30.0
+        apps.event_idle_timeout = 0.2
+        async with apps, apps.events() as stream:
+            started = time.monotonic()
+            seen = await collect_until(stream, StreamReconnected)
+            waited = time.monotonic() - started
+    assert [type(event) for event in seen] == [StreamReconnected]
+    assert waited < 30  # not the minute the server would have kept the silent stream
+    assert len(cluster.requests_to(server=cluster.marathon_urls[0], path="/v2/events")) == 2
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), True, "30"])
+def test_the_event_idle_timeout_is_a_positive_number_or_none(bad: object) -> None:
+    apps = AsyncMarathonAppsBackend(["http://marathon.test:8080"], account=DEV)
+    with pytest.raises(InvalidInputError):
+        apps.event_idle_timeout = bad  # type: ignore[assignment]
+    apps.event_idle_timeout = None
+    assert apps.event_idle_timeout is None
+    admin = AsyncMarathonAppsBackend(["http://marathon.test:8080"], account=Account.cluster_wide())
+    admin.event_idle_timeout = 5
+    assert admin.for_account(DEV).event_idle_timeout == 5.0
 
 
 @pytest.mark.anyio

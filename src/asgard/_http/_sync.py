@@ -168,16 +168,22 @@ class HttpSession:
         *,
         accept: str = _JSON,
         stream: bool = False,
+        idle_timeout: float | None = None,
     ) -> tuple[Reply, httpx.Response]:
-        """Send once; the reply (whole, unless ``stream`` and 2xx) and the open response."""
+        """Send once; the reply (whole, unless ``stream`` and 2xx) and the open response.
+
+        A ``stream`` has no read timeout but ``idle_timeout``: the longest silence allowed
+        between two pieces of its body (None: no limit).
+        """
         url = server + path
         if params:
             # Encoded here, the URL is parsed once (httpx parses it again to merge params).
             url = f"{url}{'&' if '?' in url else '?'}{httpx.QueryParams(params)}"
         timeout: httpx.Timeout | None = self.config.timeout
-        if stream and timeout is not None:
+        if stream:
+            base = timeout if timeout is not None else self._client.timeout
             timeout = httpx.Timeout(
-                timeout.connect, read=None, write=timeout.write, pool=timeout.pool
+                base.connect, read=idle_timeout, write=base.write, pool=base.pool
             )
         try:
             request = self._client.build_request(
@@ -216,13 +222,19 @@ class HttpSession:
 
     @contextmanager
     def stream(
-        self, path: str, *, params: Any = None, accept: str = "text/event-stream"
+        self,
+        path: str,
+        *,
+        params: Any = None,
+        accept: str = "text/event-stream",
+        idle_timeout: float | None = None,
     ) -> Iterator[Iterator[bytes]]:
         """Open a long ``GET`` (an event stream) at the leader; yield its body as it comes.
 
         Opening follows the read plan (failover, retries, redirects resolved by hand, so a
-        standby's 302 never takes the credentials elsewhere). Reading has no read timeout; a
-        connection that breaks while reading raises :class:`BackendUnavailableError` from the
+        standby's 302 never takes the credentials elsewhere). Reading has no read timeout but
+        ``idle_timeout`` seconds of silence (None: none); a connection that breaks, or stays
+        silent that long, while reading raises :class:`BackendUnavailableError` from the
         iterator.
 
         Raises:
@@ -241,7 +253,15 @@ class HttpSession:
             server = self.pool.servers[step.index]
             try:
                 reply, response = self._send(
-                    "GET", server, path, params, None, self._auth, accept=accept, stream=True
+                    "GET",
+                    server,
+                    path,
+                    params,
+                    None,
+                    self._auth,
+                    accept=accept,
+                    stream=True,
+                    idle_timeout=idle_timeout,
                 )
             except httpx.TransportError as exc:
                 step = plan.failed(step.index, failure_of(exc))

@@ -11,8 +11,14 @@ from asgard.errors import InvalidInputError
 from asgard.marathon._events import server_event_types
 from asgard.models import AppSpec, Deployment, Event
 
+# Marathon's Jetty writes a keep-alive on an idle event stream about every 10 s: 30 s of
+# silence is a lost connection, not a quiet cluster.
+DEFAULT_EVENT_IDLE_TIMEOUT = 30.0
+
 __all__ = [
+    "DEFAULT_EVENT_IDLE_TIMEOUT",
     "check_deployment",
+    "check_idle_timeout",
     "check_event_types",
     "check_spec",
     "check_wait_args",
@@ -46,20 +52,34 @@ def check_deployment(deployment: object) -> str:
     raise InvalidInputError(f"deployment must be a Deployment or its id, not {deployment!r}")
 
 
+def _check_seconds(name: str, value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InvalidInputError(f"{name} must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
 def check_wait_args(timeout: object, poll_interval: object) -> None:
     """Refuse a non-positive or non-numeric ``timeout`` or ``poll_interval``.
 
     Raises:
         InvalidInputError: when either is not a positive finite number.
     """
-    for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise InvalidInputError(f"{name} must be a positive number of seconds, not {value!r}")
+    _check_seconds("timeout", timeout)
+    _check_seconds("poll_interval", poll_interval)
+
+
+def check_idle_timeout(seconds: object) -> float | None:
+    """An event stream's idle limit: a positive number of seconds, or None for no limit.
+
+    Raises:
+        InvalidInputError: for anything else.
+    """
+    return None if seconds is None else _check_seconds("event_idle_timeout", seconds)
 
 
 def check_event_types(

@@ -26,8 +26,10 @@ from asgard.errors import (
 )
 from asgard.marathon import _parse, _requests, _serialize, _wait
 from asgard.marathon._args import (
+    DEFAULT_EVENT_IDLE_TIMEOUT,
     check_deployment,
     check_event_types,
+    check_idle_timeout,
     check_spec,
     check_wait_args,
     deployment_header,
@@ -76,6 +78,25 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
 
     def _init_state(self) -> None:
         self._deleting: dict[str, frozenset[str]] = {}  # deployment id → apps it deletes
+        self._event_idle_timeout: float | None = DEFAULT_EVENT_IDLE_TIMEOUT
+
+    @property
+    def event_idle_timeout(self) -> float | None:
+        """Seconds of silence after which an event stream is taken for dead and reopened.
+
+        Marathon writes a keep-alive on an idle stream every 10 s or so, so a connection
+        silent for this long (default 30 s) was lost without a word (a dead peer, a NAT that
+        forgot it); the stream is reopened and a ``StreamReconnected`` yielded. None waits
+        forever. Views made by ``for_account`` start with this backend's value.
+
+        Raises:
+            InvalidInputError: when set to something other than a positive number or None.
+        """
+        return self._event_idle_timeout
+
+    @event_idle_timeout.setter
+    def event_idle_timeout(self, seconds: float | None) -> None:
+        self._event_idle_timeout = check_idle_timeout(seconds)
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -520,7 +541,10 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         self, request: _requests.Request
     ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         return self._session.stream(
-            request.path, params=request.params or None, accept=request.accept
+            request.path,
+            params=request.params or None,
+            accept=request.accept,
+            idle_timeout=self._event_idle_timeout,
         )
 
     async def _events(
