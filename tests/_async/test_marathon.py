@@ -720,6 +720,28 @@ async def test_a_standby_redirecting_the_stream_is_resolved_to_the_configured_le
 
 @pytest.mark.anyio
 @respx.mock
+async def test_a_stream_that_keeps_closing_at_once_backs_off_then_fails(clock: Clock) -> None:
+    route = respx.get(f"{MT1}/v2/events").mock(
+        return_value=httpx.Response(200, headers={"Content-Type": "text/event-stream"})
+    )
+    seen: list[Event] = []
+
+    async def drain(apps: AsyncMarathonAppsBackend) -> None:
+        async with apps.events() as stream:
+            async for event in stream:
+                seen.append(event)
+
+    async with backend(read_retries=2) as apps:
+        with pytest.raises(BackendUnavailableError, match="as soon as it opened, 4 times"):
+            await drain(apps)
+    # the first stream, then four that ended at once, waiting 0.2, 0.4 and 0.8 s in between
+    assert route.call_count == 5
+    assert clock.now == pytest.approx(1.4)
+    assert [type(event) for event in seen] == [StreamReconnected] * 4
+
+
+@pytest.mark.anyio
+@respx.mock
 async def test_an_unreachable_event_stream_is_a_typed_error() -> None:
     respx.get(f"{MT1}/v2/events").mock(side_effect=httpx.ConnectError("down"))
     respx.get(f"{MT2}/v2/events").mock(side_effect=httpx.ConnectError("down"))

@@ -273,6 +273,10 @@ class HttpSession:
             if isinstance(outcome, Done):
                 if not reply.ok:
                     raise error_for_reply(reply, self.dialect)
+                if reply.content_type not in ("", accept):
+                    # a proxy's login page or error page, with a 200: not the stream asked for
+                    response.close()
+                    raise reply.malformed(f"the answer is {reply.content_type}, not {accept}")
                 try:
                     yield self._chunks(response, reply)
                 finally:

@@ -17,6 +17,7 @@ from asgard._http._policy import (
 from asgard.backends import Capability
 from asgard.errors import (
     BackendError,
+    BackendUnavailableError,
     DeploymentFailedError,
     DeploymentSupersededError,
     InvalidInputError,
@@ -53,6 +54,8 @@ from asgard.models import (
 __all__ = ["AsyncMarathonAppsBackend"]
 
 monotonic = time.monotonic
+# A reopened event stream that ends sooner than this without an event counts as a failure.
+_QUICK_CLOSE = 0.5
 
 
 class AsyncMarathonAppsBackend(AsyncBackendCore):
@@ -482,7 +485,10 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             if verdict.state == "done":
                 break
             if monotonic() >= deadline:
-                entries = await self.queue()
+                try:
+                    entries = await self.queue()
+                except BackendError:  # the timeout is the news; the queue entry only a detail
+                    entries = []
                 raise WaitTimeoutError(
                     f"deployment {deployment_id} did not finish in {timeout:g} s "
                     f"({verdict.reason or 'still running'}); it may still finish",
@@ -555,16 +561,20 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
     ) -> AsyncGenerator[Event, None]:
         async for event in self._decode(first, translator):
             yield event
+        # Failures in a row: streams that could not be opened, or that ended at once without
+        # an event (a proxy closing them, say). Each waits longer; too many raise.
         failures = 0
         while True:
             if failures:
                 await asleep(min(2.0, 0.1 * 2.0**failures))
+            opened = monotonic()
+            lasted = False
             try:
                 async with self._open_events(request) as chunks:
-                    failures = 0
                     # a stream event: yielded whatever types were asked for
                     yield StreamReconnected(timestamp=now_utc())
                     async for event in self._decode(chunks, translator):
+                        lasted = True
                         yield event
             except MalformedResponseError:
                 raise
@@ -572,6 +582,18 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
                 failures += 1
                 if failures > self._session.config.read_retries + 1:
                     raise
+                continue
+            if lasted or monotonic() - opened >= _QUICK_CLOSE:
+                failures = 0
+                continue
+            failures += 1
+            if failures > self._session.config.read_retries + 1:
+                raise BackendUnavailableError(
+                    f"the event stream closed as soon as it opened, {failures} times in a row",
+                    backend=self.backend_name,
+                    method="GET",
+                    url=request.path,
+                )
 
     async def _decode(
         self, chunks: AsyncIterator[bytes], translator: EventTranslator

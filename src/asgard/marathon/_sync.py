@@ -18,6 +18,7 @@ from asgard._http._policy import (
 from asgard.backends import Capability
 from asgard.errors import (
     BackendError,
+    BackendUnavailableError,
     DeploymentFailedError,
     DeploymentSupersededError,
     InvalidInputError,
@@ -54,6 +55,8 @@ from asgard.models import (
 __all__ = ["MarathonAppsBackend"]
 
 monotonic = time.monotonic
+# A reopened event stream that ends sooner than this without an event counts as a failure.
+_QUICK_CLOSE = 0.5
 
 
 class MarathonAppsBackend(BackendCore):
@@ -483,7 +486,10 @@ class MarathonAppsBackend(BackendCore):
             if verdict.state == "done":
                 break
             if monotonic() >= deadline:
-                entries = self.queue()
+                try:
+                    entries = self.queue()
+                except BackendError:  # the timeout is the news; the queue entry only a detail
+                    entries = []
                 raise WaitTimeoutError(
                     f"deployment {deployment_id} did not finish in {timeout:g} s "
                     f"({verdict.reason or 'still running'}); it may still finish",
@@ -556,16 +562,20 @@ class MarathonAppsBackend(BackendCore):
     ) -> Generator[Event, None, None]:
         for event in self._decode(first, translator):
             yield event
+        # Failures in a row: streams that could not be opened, or that ended at once without
+        # an event (a proxy closing them, say). Each waits longer; too many raise.
         failures = 0
         while True:
             if failures:
                 sleep(min(2.0, 0.1 * 2.0**failures))
+            opened = monotonic()
+            lasted = False
             try:
                 with self._open_events(request) as chunks:
-                    failures = 0
                     # a stream event: yielded whatever types were asked for
                     yield StreamReconnected(timestamp=now_utc())
                     for event in self._decode(chunks, translator):
+                        lasted = True
                         yield event
             except MalformedResponseError:
                 raise
@@ -573,6 +583,18 @@ class MarathonAppsBackend(BackendCore):
                 failures += 1
                 if failures > self._session.config.read_retries + 1:
                     raise
+                continue
+            if lasted or monotonic() - opened >= _QUICK_CLOSE:
+                failures = 0
+                continue
+            failures += 1
+            if failures > self._session.config.read_retries + 1:
+                raise BackendUnavailableError(
+                    f"the event stream closed as soon as it opened, {failures} times in a row",
+                    backend=self.backend_name,
+                    method="GET",
+                    url=request.path,
+                )
 
     def _decode(
         self, chunks: Iterator[bytes], translator: EventTranslator

@@ -21,7 +21,7 @@ from asgard._http._policy import (
 )
 from asgard.account import Account
 from asgard.backends import AsyncUsageSampler, Capability
-from asgard.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from asgard.errors import InvalidInputError, NoLeaderError, NotFoundError, PermissionDeniedError
 from asgard.mesos import _parse, _requests
 from asgard.mesos._naming import TaskNamingRule, marathon_task_naming
 from asgard.mesos._parse import MesosAgent, MesosTask
@@ -296,6 +296,8 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
             BackendError: a subclass, when the masters cannot answer.
         """
         leader = await self._session.leader()
+        if leader is None:
+            raise NoLeaderError("no configured Mesos master leads", backend=self.backend_name)
         reply = await self._session.request("GET", _requests.VERSION, local=True)
         version = _parse.version_of(reply.json())
         try:

@@ -116,9 +116,9 @@ def test_answers_are_not_held_back_by_nagle(served: ServedCluster) -> None:
     with httpx.Client(timeout=5) as pooled:
         pooled.get(f"{served.marathon[0]}/v2/info")
         connections = list(served._connections)  # private: the socket option itself
-    assert connections
-    for connection in connections:
-        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        assert connections
+        options = [c.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for c in connections]
+    assert all(option != 0 for option in options)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "::", "example.com", "", 5])
