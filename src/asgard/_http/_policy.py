@@ -511,8 +511,12 @@ class Plan:
             if len(self._unreached | self._refused) < len(self._order):
                 return Send(self._move_on())
             if self.write or not self._spend_attempt():
+                configured = self.pool.servers == tuple(self.config.servers)
                 raise BackendUnavailableError(
-                    f"no configured {self.config.backend} server could be reached", **context
+                    f"no configured {self.config.backend} server could be reached"
+                    if configured
+                    else f"{redact_url(self.pool.servers[0])} could not be reached",
+                    **context,
                 )
             self._unreached.clear()
             self._refused.clear()

@@ -138,7 +138,7 @@ def pair_samples(
         after = _sample_of(task, second)
         if before is None or after is None:
             errors[task.id] = (
-                "no sample of the task's container (it was not running)"
+                "no sample of the task's container (not running, or without statistics)"
                 if before is None
                 else "the task's container was gone at the second sample"
             )
