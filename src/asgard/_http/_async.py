@@ -8,6 +8,7 @@ by ``scripts/unasync.py``.
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -143,7 +144,7 @@ class AsyncHttpSession:
             server = pool.servers[step.index]
             try:
                 reply, _ = await self._send(method, server, path, params, json, send_auth)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, ssl.SSLError) as exc:
                 step = plan.failed(step.index, failure_of(exc))
                 continue
             except httpx.DecodingError:
@@ -204,7 +205,7 @@ class AsyncHttpSession:
                     await response.aread()
                 finally:
                     await response.aclose()
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ssl.SSLError) as exc:
             _log(method, path, type(exc).__name__, started, server)
             raise
         _log(method, path, str(response.status_code), started, server)
@@ -262,7 +263,7 @@ class AsyncHttpSession:
                     stream=True,
                     idle_timeout=idle_timeout,
                 )
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, ssl.SSLError) as exc:
                 step = plan.failed(step.index, failure_of(exc))
                 continue
             except httpx.DecodingError:
@@ -287,7 +288,7 @@ class AsyncHttpSession:
         try:
             async for chunk in response.aiter_bytes():
                 yield chunk
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ssl.SSLError) as exc:
             raise BackendUnavailableError(
                 f"the stream broke ({type(exc).__name__})",
                 backend=reply.backend,
@@ -328,7 +329,7 @@ class AsyncHttpSession:
                 reply, _ = await self._send(
                     "GET", server, dialect.probe_path, None, None, self._auth
                 )
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ssl.SSLError):
                 continue
             named = dialect.probe(reply.status, reply.headers, reply.content)
             if named is None:

@@ -17,6 +17,7 @@ import enum
 import functools
 import os
 import random
+import re
 import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeAlias
@@ -76,6 +77,7 @@ READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 # One generator for every plan's jitter (seeding one per request would read the OS's entropy
 # on every call); jitter spreads retries, it protects nothing.
 _JITTER: Final = random.Random()  # noqa: S311
+_USERINFO: Final = re.compile(r"//[^/]*@")
 
 
 # -- URLs ------------------------------------------------------------------------------------
@@ -86,7 +88,10 @@ def redact_url(url: str | httpx.URL) -> str:
     text = str(url)
     if "@" not in text:
         return text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # unparsable: drop whatever stands before an "@"
+        return _USERINFO.sub("//", text)
     if "@" not in parts.netloc:
         return text
     host = parts.netloc.rsplit("@", 1)[1]
@@ -117,8 +122,9 @@ def normalize_server(url: object) -> str:
         raise InvalidInputError(
             "a server URL must not carry credentials: pass auth=BasicAuth(user, password)"
         )
-    if parts.query or parts.fragment:
-        raise InvalidInputError(f"server {url!r} must not have a query or a fragment")
+    if parts.query or parts.fragment:  # never repeated: it may hold a token
+        bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        raise InvalidInputError(f"server {bare!r} must not have a query or a fragment")
     netloc = parts.hostname.lower() if ":" not in parts.hostname else f"[{parts.hostname}]"
     if port is not None:
         netloc = f"{netloc}:{port}"
@@ -375,8 +381,14 @@ class Failure(enum.Enum):
     """It was never sent, for a local reason (the client's pool was exhausted)."""
 
 
-def failure_of(exc: httpx.TransportError) -> Failure:
-    """Classify an httpx transport error: did the request reach the server?"""
+def failure_of(exc: Exception) -> Failure:
+    """Classify a transport error (httpx's, or a TLS alert): did the request reach the server?
+
+    A server that refuses the TLS handshake (no or an unknown client certificate) processed
+    nothing, even when TLS 1.3 lets the client send before the refusal arrives.
+    """
+    if _tls_refusal(exc):
+        return Failure.UNREACHED
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol)):
         return Failure.UNREACHED
     if isinstance(exc, httpx.PoolTimeout):
@@ -384,6 +396,31 @@ def failure_of(exc: httpx.TransportError) -> Failure:
     if isinstance(exc, httpx.TimeoutException):
         return Failure.TIMEOUT
     return Failure.BROKEN
+
+
+# What TLS alerts a server sends when it refuses the handshake (ssl.SSLError.reason).
+_TLS_REFUSALS: Final = (
+    "CERTIFICATE_REQUIRED",
+    "UNKNOWN_CA",
+    "BAD_CERTIFICATE",
+    "CERTIFICATE_UNKNOWN",
+    "CERTIFICATE_EXPIRED",
+    "HANDSHAKE_FAILURE",
+    "ACCESS_DENIED",
+)
+
+
+def _tls_refusal(exc: BaseException) -> bool:
+    """Whether ``exc``, or what it was raised from, is a TLS alert refusing the handshake."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # httpx wraps httpcore's error, which wraps the ssl one
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            reason = seen.reason or ""
+            return any(word in reason for word in _TLS_REFUSALS)
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 # -- the plan of one call --------------------------------------------------------------------

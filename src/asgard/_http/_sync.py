@@ -9,6 +9,7 @@ by ``scripts/unasync.py``.
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -144,7 +145,7 @@ class HttpSession:
             server = pool.servers[step.index]
             try:
                 reply, _ = self._send(method, server, path, params, json, send_auth)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, ssl.SSLError) as exc:
                 step = plan.failed(step.index, failure_of(exc))
                 continue
             except httpx.DecodingError:
@@ -205,7 +206,7 @@ class HttpSession:
                     response.read()
                 finally:
                     response.close()
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ssl.SSLError) as exc:
             _log(method, path, type(exc).__name__, started, server)
             raise
         _log(method, path, str(response.status_code), started, server)
@@ -263,7 +264,7 @@ class HttpSession:
                     stream=True,
                     idle_timeout=idle_timeout,
                 )
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, ssl.SSLError) as exc:
                 step = plan.failed(step.index, failure_of(exc))
                 continue
             except httpx.DecodingError:
@@ -288,7 +289,7 @@ class HttpSession:
         try:
             for chunk in response.iter_bytes():
                 yield chunk
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ssl.SSLError) as exc:
             raise BackendUnavailableError(
                 f"the stream broke ({type(exc).__name__})",
                 backend=reply.backend,
@@ -329,7 +330,7 @@ class HttpSession:
                 reply, _ = self._send(
                     "GET", server, dialect.probe_path, None, None, self._auth
                 )
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ssl.SSLError):
                 continue
             named = dialect.probe(reply.status, reply.headers, reply.content)
             if named is None:
