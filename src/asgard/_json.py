@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 from asgard._time import parse_timestamp
 from asgard.errors import MalformedResponseError
@@ -43,6 +44,7 @@ __all__ = [
 T = TypeVar("T")
 JsonDict = dict[str, Any]
 
+_FLOAT_MAX: Final = sys.float_info.max
 # What a parser run on raw data may raise when the payload is not what it expects.
 _FAST_PATH_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
@@ -248,7 +250,9 @@ def opt_int(d: Mapping[str, Any], key: str) -> int | None:
 def req_float(d: Mapping[str, Any], key: str) -> float:
     """The finite number at ``d[key]`` as a float."""
     value = d[key]
-    if (type(value) is float or type(value) is int) and math.isfinite(value):
+    if type(value) is float and math.isfinite(value):
+        return value
+    if type(value) is int and -_FLOAT_MAX <= value <= _FLOAT_MAX:
         return float(value)
     _fail(d, key, "a finite number", value)
 

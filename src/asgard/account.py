@@ -154,7 +154,10 @@ class Account:
             return True
         prefix = f"/{self.namespace}/"
         canonical = marathon_id if marathon_id.startswith("/") else "/" + marathon_id
-        return canonical.startswith(prefix) and len(canonical) > len(prefix)
+        if not canonical.startswith(prefix) or len(canonical) == len(prefix):
+            return False
+        # "/dev/../ops/web" starts like the account's ids but is not one of them
+        return all(part not in ("", ".", "..") for part in canonical[len(prefix) :].split("/"))
 
     def relative_app_id(self, marathon_id: str) -> str:
         """The id a user of this account sees for an absolute Marathon id.

@@ -31,7 +31,7 @@ from asgard._http._policy import (
     failure_of,
     redact_url,
 )
-from asgard.errors import BackendUnavailableError, InvalidInputError
+from asgard.errors import BackendUnavailableError, InvalidInputError, MalformedResponseError
 
 __all__ = ["AsyncHttpSession"]
 
@@ -208,6 +208,14 @@ class AsyncHttpSession:
         except (httpx.HTTPError, ssl.SSLError) as exc:
             _log(method, path, type(exc).__name__, started, server)
             raise
+        except httpx.InvalidURL:  # httpx reads a redirect's Location even when not following
+            _log(method, path, "InvalidURL", started, server)
+            raise MalformedResponseError(
+                "the answer redirects to a location that is not a URL",
+                backend=self.config.backend,
+                method=method,
+                url=redact_url(url),
+            ) from None
         _log(method, path, str(response.status_code), started, server)
         reply = Reply(
             status=response.status_code,

@@ -138,7 +138,7 @@ class _Marathon(Dialect):
             return None
         try:
             leader = json.loads(content).get("leader")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             return None
         return leader if isinstance(leader, str) and leader else None
 
@@ -147,7 +147,7 @@ class _Marathon(Dialect):
             return ErrorBody(message=html_text(content))
         try:
             data = json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):
             return ErrorBody(message=_plain(content))
         if not isinstance(data, dict):
             return ErrorBody(message=_plain(content))

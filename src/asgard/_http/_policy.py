@@ -109,6 +109,8 @@ def normalize_server(url: object) -> str:
     """
     if not isinstance(url, str) or not url.strip():
         raise InvalidInputError(f"a server must be a non-empty URL string, not {url!r}")
+    if any(char.isspace() or not char.isprintable() for char in url.strip()):
+        raise InvalidInputError("a server URL must not hold white space or control characters")
     try:
         parts = urlsplit(url.strip())
         port = parts.port

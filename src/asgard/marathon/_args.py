@@ -47,7 +47,12 @@ def check_deployment(deployment: object) -> str:
     """
     if isinstance(deployment, Deployment):
         return deployment.id
-    if isinstance(deployment, str) and deployment.strip() and "/" not in deployment:
+    if (
+        isinstance(deployment, str)
+        and deployment == deployment.strip()
+        and deployment not in {"", ".", ".."}
+        and "/" not in deployment
+    ):
         return deployment
     raise InvalidInputError(f"deployment must be a Deployment or its id, not {deployment!r}")
 

@@ -174,7 +174,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         """
         relative, full = self._ids(app_id)
         reply = await self._app_call(_requests.app_tasks(full), relative)
-        return _parse.tasks_from(reply.json(), self._account, app_id=relative)
+        return _parse.tasks_from(reply.json(), self._account, app_id=full)
 
     async def versions(self, app_id: str) -> builtins.list[str]:
         """The app's stored versions, newest first.

@@ -607,8 +607,11 @@ def _visible_actions(actions: Sequence[Any], account: Account) -> tuple[Deployme
         name = _action_name(action)
         app, pod = j.opt_str(action, "app"), j.opt_str(action, "pod")
         if app is not None:
-            if account.owns_marathon_id(canonical_id(app)):
-                visible.append(DeploymentAction(action=name, app_id=account.relative_app_id(app)))
+            absolute = canonical_id(app)
+            if account.owns_marathon_id(absolute):
+                visible.append(
+                    DeploymentAction(action=name, app_id=account.relative_app_id(absolute))
+                )
         elif pod is not None and account.owns_marathon_id(canonical_id(pod)):
             visible.append(DeploymentAction(action=name, app_id=None))
     return tuple(visible)

@@ -157,8 +157,8 @@ class SseDecoder:
         elif name == "id":
             if "\0" not in value:
                 self._last_id = value
-        elif name == "retry" and value.isascii() and value.isdigit():
-            self._retry = int(value)
+        elif name == "retry" and value.isascii() and value.isdigit() and len(value) <= 18:
+            self._retry = int(value)  # longer: no reconnection delay anyone could mean
         return None
 
     def _dispatch(self) -> SseEvent | None:

@@ -48,6 +48,8 @@ def marathon_task_naming(framework_name: str, task_id: str) -> str | None:
 
 @functools.lru_cache(maxsize=8192)  # every task of an app names it the same way
 def _app_id(name: str) -> str | None:
+    if "/" in name:  # Marathon writes an app id's slashes as "_": a "/" was never its
+        return None
     try:
         return normalize_app_id(name.replace("_", "/"))
     except InvalidInputError:

@@ -7,6 +7,7 @@ and they run on one of its agents. Everything else is invisible to a scoped acco
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
@@ -14,7 +15,7 @@ from typing import Final, Literal
 import attrs
 
 from asgard.account import Account
-from asgard.errors import InvalidInputError
+from asgard.errors import InvalidInputError, MalformedResponseError
 from asgard.mesos._naming import TaskNamingRule
 from asgard.mesos._parse import Container, MesosAgent, MesosTask
 from asgard.models import Agent, Task, UsageSample, is_terminal
@@ -36,6 +37,7 @@ __all__ = [
 
 AgentAddress = Literal["hostname", "pid"]
 _PID: Final = re.compile(r"[^@]*@(?P<host>[^:/]+):(?P<port>\d+)")
+_HOSTNAME: Final = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?")
 
 
 def owned_agents(agents: Iterable[MesosAgent], account: Account) -> list[MesosAgent]:
@@ -185,9 +187,24 @@ def agent_url(agent: MesosAgent, *, scheme: str, address: AgentAddress) -> str:
         match = _PID.fullmatch(agent.pid)
         if match is not None:
             host, port = match.group("host"), int(match.group("port"))
-    if ":" in host and not host.startswith("["):
+    if not 0 < port < 65536 or not _usable_host(host):
+        raise MalformedResponseError(
+            f"agent {agent.agent.id!r} has no usable address ({host!r}, port {port})"
+        )
+    if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}:{port}"
+
+
+def _usable_host(host: str) -> bool:
+    """A host name or an IP address (an IPv6 one bare, as the master writes it)."""
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    return _HOSTNAME.fullmatch(host) is not None
 
 
 def read_plan(size: int, tail: int, chunk: int) -> list[tuple[int, int]]:
