@@ -513,8 +513,9 @@ def check_definition(profile: MarathonProfile, definition: Mapping[str, Any]) ->
     """
     if not profile.raml_validation:
         _check_legacy_minimums(definition)
-    has_cmd = "cmd" in definition
-    has_args = "args" in definition
+    # Marathon's AppValidation: cmd.isDefined, args.nonEmpty (an empty args list is none)
+    has_cmd = definition.get("cmd") is not None
+    has_args = bool(definition.get("args"))
     if (has_cmd and has_args) or not (has_cmd or has_args or "container" in definition):
         raise not_valid("/", _CMD_ARGS_CONTAINER)
     strategy = definition.get("upgradeStrategy", {})
