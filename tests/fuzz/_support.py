@@ -553,3 +553,34 @@ def is_canonical_relative(app_id: str) -> bool:
     if not app_id.startswith("/"):
         return False
     return all(segment not in {"", ".", ".."} for segment in app_id[1:].split("/"))
+
+
+# -- open bugs the broad properties step around (each has its xfail test) ------------------------
+
+KNOWN_BUG_HUGE_ATTRIBUTES = False  # fixed
+"""BUG: an agent attribute that is an integer too large for a float raises OverflowError in
+``asgard.mesos._parse._attributes``; see ``test_mesos_parsers``'s xfail test."""
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def huge_attribute(payload: Json) -> bool:
+    """Whether an ``attributes`` object anywhere in ``payload`` holds an int beyond a float."""
+    if isinstance(payload, list):
+        return any(huge_attribute(item) for item in payload)
+    if not isinstance(payload, dict):
+        return False
+    attributes = payload.get("attributes")
+    if isinstance(attributes, dict) and any(
+        type(value) is int and abs(value) > _FLOAT_MAX for value in attributes.values()
+    ):
+        return True
+    return any(huge_attribute(value) for value in payload.values())
+
+
+def steps_around_known_bugs(parser_name: str, payload: Json) -> bool:
+    """Whether a broad property should not run ``parser_name`` on ``payload`` (an open bug)."""
+    return (
+        KNOWN_BUG_HUGE_ATTRIBUTES
+        and parser_name == "agents_from_slaves"
+        and huge_attribute(payload)
+    )

@@ -122,12 +122,13 @@ def test_a_server_url_is_refused_or_clean(url: str) -> None:
     assert normalize_server(server) == server  # idempotent
 
 
-# Regression test of a bug this fuzzing found (fixed since): normalize_server accepts a URL httpx
-# cannot use ('http://h\x00'), so HttpConfig.build passes and every later request fails with
-# 'cannot build a request' instead of the constructor refusing the option
+# A bug this fuzzing found, fixed for control characters and white space ('http://h\x00', the
+# first example): normalize_server accepted a URL httpx cannot use, so HttpConfig.build passed and
+# every later request failed with 'cannot build a request'.
 @fewer(4)
 @given(url=SERVERS)
 @example(url="http://h\x00")
+@example(url="http://\u00a1")
 def test_an_accepted_server_url_is_one_httpx_can_use(url: str) -> None:
     try:
         server = normalize_server(url)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,15 @@ from asgard import Account
 from asgard.errors import AsgardError
 from asgard.mesos import MesosAgentsBackend
 from asgard.models import Agent, Task, UsageSample
-from tests.fuzz._support import UUID, Json, fewer, fixture, is_canonical_for, mutations_of
+from tests.fuzz._support import (
+    UUID,
+    Json,
+    fewer,
+    fixture,
+    is_canonical_for,
+    mutations_of,
+    steps_around_known_bugs,
+)
 
 MASTER = "http://m1.test:5050"
 DEV = Account(namespace="dev", owner="dev-team")
@@ -94,6 +103,19 @@ CLUSTER_JSON: Json = {
     "version": {"version": "1.11.0"},
     "flags": {"flags": {"cluster": "fuzz"}},
 }
+
+
+KNOWN_BUG_PID_DIGITS = False  # fixed
+"""BUG: an agent pid whose port has more than 4300 digits raises ValueError (see the xfail test
+below); the broad test steps around such pids."""
+_LONG_DIGITS = re.compile(r"\d{4300}")
+
+
+def steps_around_open_bugs(cluster: Json) -> bool:
+    """Whether the cluster holds a trigger of an open bug (each has its xfail test)."""
+    if steps_around_known_bugs("agents_from_slaves", cluster):
+        return True
+    return KNOWN_BUG_PID_DIGITS and _LONG_DIGITS.search(json.dumps(cluster)) is not None
 
 
 def serve(cluster: Json) -> Callable[[httpx.Request], httpx.Response]:
@@ -180,6 +202,8 @@ def call_backend(cluster: Json, account: Account, name: str, **options: Any) -> 
 def test_any_mutated_cluster_gives_results_or_asgard_errors(
     cluster: Json, account: Account, name: str, address: str
 ) -> None:
+    if steps_around_open_bugs(cluster):
+        return
     result = call_backend(cluster, account, name, agent_address=address)
     check_result(account, result)
 
@@ -237,3 +261,11 @@ def check_unusable_address(cluster: Json, name: str) -> None:
         for outcome in result.values():
             if isinstance(outcome, Exception) and not isinstance(outcome, AsgardError):
                 raise outcome
+
+
+@fewer(4)
+@given(digits=st.integers(min_value=4301, max_value=6000), name=st.sampled_from(["usage", "logs"]))
+@example(digits=5000, name="usage")
+def test_an_agent_pid_with_a_huge_port_is_a_malformed_response(digits: int, name: str) -> None:
+    cluster = with_address("pid", "slave(1)@10.0.0.5:" + "9" * digits)
+    call_backend(cluster, DEV, name, agent_address="pid")

@@ -116,6 +116,10 @@ def normalize_server(url: object) -> str:
         port = parts.port
     except ValueError:
         raise InvalidInputError(f"server {redact_url(url)!r} is not a valid URL") from None
+    try:
+        httpx.URL(url.strip())  # what httpx cannot use (an invalid IDNA host) is refused now
+    except httpx.InvalidURL:
+        raise InvalidInputError(f"server {redact_url(url)!r} is not a usable URL") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise InvalidInputError(
             f"server {redact_url(url)!r} must be an absolute http:// or https:// URL with a host"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -41,6 +42,7 @@ __all__ = [
 
 _RANGE: Final = re.compile(r"\s*(\d+)\s*-\s*(\d+)\s*")
 _MAX_EXPANDED_PORTS: Final = 65536
+_FLOAT_MAX: Final = sys.float_info.max
 _DRAINING: Final = frozenset({"DRAINING", "DRAINED"})
 _TERMINAL_STATES: Final = frozenset(state.value for state in TaskState if state.is_terminal)
 _RECOVERED: Final = "recovered by the master after a failover; it has not re-registered yet"
@@ -146,7 +148,8 @@ def _attributes(d: Mapping[str, Any] | None) -> Mapping[str, str | float]:
         if type(value) is str or type(value) is float:
             found[name] = value
         elif type(value) is int:
-            found[name] = float(value)
+            # beyond a float's range it is an opaque value, kept as its digits
+            found[name] = float(value) if abs(value) <= _FLOAT_MAX else str(value)
         elif value is not None:
             found[name] = str(value)
     return MappingProxyType(found)

@@ -186,7 +186,8 @@ def agent_url(agent: MesosAgent, *, scheme: str, address: AgentAddress) -> str:
     if address == "pid" and agent.pid:
         match = _PID.fullmatch(agent.pid)
         if match is not None:
-            host, port = match.group("host"), int(match.group("port"))
+            digits = match.group("port")
+            host, port = match.group("host"), int(digits) if len(digits) <= 5 else -1
     if not 0 < port < 65536 or not _usable_host(host):
         raise MalformedResponseError(
             f"agent {agent.agent.id!r} has no usable address ({host!r}, port {port})"
