@@ -576,20 +576,75 @@ async def test_a_deployment_gone_before_the_first_poll_is_a_success(clock: Clock
 
 @pytest.mark.anyio
 @respx.mock
+async def test_wait_reads_an_app_back_at_an_older_version_as_rolled_back(clock: Clock) -> None:
+    respx.get(f"{MT1}/v2/deployments").mock(return_value=httpx.Response(200, json=[]))
+    respx.get(f"{MT1}/v2/apps/dev/web").mock(
+        return_value=httpx.Response(200, json={"app": app_json(version=V1)})
+    )
+    async with backend() as apps:
+        with pytest.raises(DeploymentFailedError) as caught:
+            await apps.wait(Deployment(id=DEPLOYMENT, app_ids=("/web",), version=V2))
+    assert type(caught.value) is DeploymentFailedError
+    assert caught.value.deployment.id == DEPLOYMENT
+
+
+@pytest.mark.anyio
+@respx.mock
 @pytest.mark.parametrize(
-    ("version", "error"), [(V1, DeploymentFailedError), (V3, DeploymentSupersededError)]
+    ("now", "error"),
+    [
+        # Marathon stamps the rollback of a cancelled deployment with a new version (V3):
+        # back to V1's definition (1 instance), not V2's (3): rolled back.
+        ({"instances": 1}, DeploymentFailedError),
+        # Someone else's change: a definition neither V1 nor V2 had.
+        ({"instances": 5}, DeploymentSupersededError),
+        # V2's definition again under a newer version (a restart after it): replaced.
+        ({"instances": 3}, DeploymentSupersededError),
+    ],
 )
-async def test_wait_tells_a_rollback_from_a_newer_deployment(
-    clock: Clock, version: str, error: type[Exception]
+async def test_wait_tells_a_rollback_from_a_newer_deployment_by_definition(
+    clock: Clock, now: dict[str, Any], error: type[Exception]
 ) -> None:
     respx.get(f"{MT1}/v2/deployments").mock(return_value=httpx.Response(200, json=[]))
     respx.get(f"{MT1}/v2/apps/dev/web").mock(
-        return_value=httpx.Response(200, json={"app": app_json(version=version)})
+        return_value=httpx.Response(200, json={"app": app_json(version=V3, **now)})
+    )
+    listed = respx.get(f"{MT1}/v2/apps/dev/web/versions").mock(
+        return_value=httpx.Response(200, json={"versions": [V3, V2, V1]})
+    )
+    at_v1 = respx.get(f"{MT1}/v2/apps/dev/web/versions/{V1}").mock(
+        return_value=httpx.Response(200, json=app_json(version=V1, instances=1))
+    )
+    at_v2 = respx.get(f"{MT1}/v2/apps/dev/web/versions/{V2}").mock(
+        return_value=httpx.Response(200, json=app_json(version=V2, instances=3))
     )
     async with backend() as apps:
-        with pytest.raises(error) as caught:
+        with pytest.raises(DeploymentFailedError) as caught:
             await apps.wait(Deployment(id=DEPLOYMENT, app_ids=("/web",), version=V2))
-    assert caught.value.deployment.id == DEPLOYMENT  # type: ignore[attr-defined]
+    assert type(caught.value) is error
+    assert caught.value.deployment.id == DEPLOYMENT
+    assert (listed.call_count, at_v1.call_count, at_v2.call_count) == (1, 1, 1)
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_wait_reads_a_newer_version_with_no_earlier_one_as_superseded(
+    clock: Clock,
+) -> None:
+    # The deployment created the app (no version before it); a newer one replaced it.
+    respx.get(f"{MT1}/v2/deployments").mock(return_value=httpx.Response(200, json=[]))
+    respx.get(f"{MT1}/v2/apps/dev/web").mock(
+        return_value=httpx.Response(200, json={"app": app_json(version=V3)})
+    )
+    respx.get(f"{MT1}/v2/apps/dev/web/versions").mock(
+        return_value=httpx.Response(200, json={"versions": [V3, V2]})
+    )
+    respx.get(f"{MT1}/v2/apps/dev/web/versions/{V2}").mock(
+        return_value=httpx.Response(200, json=app_json(version=V2, instances=3))
+    )
+    async with backend() as apps:
+        with pytest.raises(DeploymentSupersededError):
+            await apps.wait(Deployment(id=DEPLOYMENT, app_ids=("/web",), version=V2))
 
 
 @pytest.mark.anyio

@@ -108,7 +108,8 @@ def test_5_catches_the_failed_deployment(run: tuple[int, str, dict[int, str]]) -
     assert started
     assert re.search(
         rf"caught DeploymentFailedError: deployment {started.group(1)}[-0-9a-f]* failed: "
-        r"app '/web' went back to version .* \(the deployment was cancelled and rolled back\)",
+        r"app '/web' went back to its definition of version .* "
+        r"\(the deployment was cancelled and rolled back\)",
         section,
     )
     assert "/web runs with mem 256 MiB again" in section

@@ -442,8 +442,13 @@ class MarathonAppsBackend(BackendCore):
         """Wait until a deployment is over and its apps reached their target.
 
         Polls ``/v2/deployments`` and the apps: finished deployments vanish from Marathon,
-        so the outcome is judged from the apps: their version and running tasks.
-        ``on_progress`` is called at least once, and on each step observed.
+        so the outcome is judged from the apps: their version and running tasks. An app
+        that runs a newer version was changed again: Marathon stamps the rollback of a
+        cancelled deployment with a new version too, so its stored definitions tell a
+        rollback (back to the definition before the deployment) from another deployment
+        (three more reads, only then). A forced change back to the previous definition
+        reads as a rollback. ``on_progress`` is called at least once, and on each step
+        observed.
 
         Raises:
             DeploymentFailedError: when the deployment was cancelled and rolled back.
@@ -474,6 +479,8 @@ class MarathonAppsBackend(BackendCore):
                 deleting = deleting | _wait.deletes(listed.deployment)
             apps = {} if listed is not None else self._apps_now(target.app_ids)
             verdict = _wait.judge(target, listed, apps, deleting=deleting)
+            if verdict.undecided:
+                verdict = self._why_newer(target, verdict, apps)
             if verdict.state == "failed":
                 raise DeploymentFailedError(
                     f"deployment {deployment_id} failed: {verdict.reason}", deployment=target
@@ -501,6 +508,28 @@ class MarathonAppsBackend(BackendCore):
         if on_progress is not None and reported is None:
             on_progress(target)
         return target
+
+    def _why_newer(
+        self, target: Deployment, verdict: _wait.Verdict, apps: dict[str, App | None]
+    ) -> _wait.Verdict:
+        """Rolled back or superseded: the app's stored definitions tell (a rollback is new too)."""
+        app_id = verdict.app_id
+        current = apps.get(app_id) if app_id is not None else None
+        if app_id is None or current is None:
+            return _wait.Verdict("superseded", verdict.reason, app_id)
+        try:
+            before = _wait.version_before(self.versions(app_id), target.version)
+        except NotFoundError:
+            return _wait.Verdict("superseded", f"app {app_id!r} was deleted", app_id)
+        at_target = self._version_or_none(app_id, target.version)
+        previous = None if before is None else self._version_or_none(app_id, before)
+        return _wait.replaced(app_id, current, at_target, previous)
+
+    def _version_or_none(self, app_id: str, version: str) -> App | None:
+        try:
+            return self.get_version(app_id, version)
+        except (NotFoundError, InvalidInputError):
+            return None
 
     def _apps_now(self, app_ids: Iterable[str]) -> dict[str, App | None]:
         found: dict[str, App | None] = {}

@@ -6,15 +6,18 @@ deployment is listed it runs. Once it is gone, each app it touched tells the out
 
 - the app runs the deployment's version with ``instances`` tasks running (and healthy, where
   it has health checks): done; a deleted app is done when it is gone;
-- the app runs an *older* version: the deployment was rolled back (failed);
-- the app runs a *newer* version, or is gone when it should not be: another deployment
-  replaced it (superseded);
+- the app runs a *newer* version: Marathon stamps a rollback with a new version too, so the
+  definitions tell: back to the definition it had before the deployment, and not the
+  deployment's own, it was cancelled and rolled back (failed); anything else, another
+  deployment replaced it (superseded). :func:`replaced` decides from the stored versions;
+- the app runs an *older* version (a server that restores the old stamp): rolled back;
+- the app is gone when it should not be: another deployment replaced it (superseded);
 - the app runs the version but not yet all its tasks: still converging, keep waiting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -24,7 +27,15 @@ from asgard._time import parse_timestamp
 from asgard.marathon._parse import VisibleDeployment
 from asgard.models import App, Deployment, QueueEntry
 
-__all__ = ["Verdict", "judge", "queue_entry_for", "step_of"]
+__all__ = [
+    "Verdict",
+    "judge",
+    "queue_entry_for",
+    "replaced",
+    "same_definition",
+    "step_of",
+    "version_before",
+]
 
 _STOP: frozenset[str] = frozenset({"StopApplication"})
 
@@ -33,13 +44,19 @@ _STOP: frozenset[str] = frozenset({"StopApplication"})
 class Verdict:
     """What polling says of a deployment."""
 
-    state: Literal["running", "converging", "done", "failed", "superseded"]
+    state: Literal["running", "converging", "done", "failed", "superseded", "newer"]
     reason: str = ""
+    app_id: str | None = None
 
     @property
     def over(self) -> bool:
         """Whether waiting should end (successfully or not)."""
         return self.state in ("done", "failed", "superseded")
+
+    @property
+    def undecided(self) -> bool:
+        """Whether an app runs a newer version and its stored versions must tell why."""
+        return self.state == "newer"
 
 
 def _when(version: str) -> datetime | str:
@@ -103,7 +120,7 @@ def judge(
                 "cancelled and rolled back)",
             )
         if order > 0:
-            return Verdict("superseded", f"app {app_id!r} runs a newer version, {app.version}")
+            return Verdict("newer", f"app {app_id!r} runs a newer version, {app.version}", app_id)
         if app.tasks_running < app.instances:
             return Verdict(
                 "converging",
@@ -115,6 +132,70 @@ def judge(
                 f"app {app_id!r} has {app.tasks_healthy} of {app.instances} tasks healthy",
             )
     return Verdict("done")
+
+
+def _definition(app: App) -> tuple[object, ...]:
+    """What a deployment sets of an app: everything but versions, counts and tasks."""
+    return (
+        app.instances,
+        app.cpus,
+        app.mem,
+        app.disk,
+        app.gpus,
+        app.cmd,
+        app.args,
+        app.image,
+        dict(app.env),
+        dict(app.labels),
+        app.constraints,
+        app.ports,
+        app.health_checks,
+        app.dependencies,
+        dict(app.extra),
+    )
+
+
+def same_definition(one: App, other: App) -> bool:
+    """Whether two reads of an app define the same app (versions and counts aside)."""
+    return _definition(one) == _definition(other)
+
+
+def version_before(versions: Iterable[str], version: str) -> str | None:
+    """The newest of ``versions`` older than ``version``, or None."""
+    older = [known for known in versions if _compare(known, version) < 0]
+    if not older:
+        return None
+    newest = older[0]
+    for known in older[1:]:
+        if _compare(known, newest) > 0:
+            newest = known
+    return newest
+
+
+def replaced(app_id: str, current: App, at_target: App | None, before: App | None) -> Verdict:
+    """Why an app runs a newer version than the deployment's, once it is gone.
+
+    Marathon stamps the rollback of a cancelled deployment with a new version, like any
+    other change; only the definitions tell a rollback from another deployment.
+
+    Args:
+        app_id: the app.
+        current: the app as it runs now.
+        at_target: its definition at the deployment's version, None when not stored.
+        before: its definition at the version before that one, None when there was none.
+    """
+    if (
+        before is not None
+        and same_definition(current, before)
+        and (at_target is None or not same_definition(current, at_target))
+    ):
+        return Verdict(
+            "failed",
+            f"app {app_id!r} went back to its definition of version {before.version} (the "
+            "deployment was cancelled and rolled back)",
+            app_id,
+        )
+    return Verdict("superseded", f"app {app_id!r} runs a newer version, {current.version}", app_id)
 
 
 def step_of(deployment: Deployment) -> tuple[int | None, int | None]:

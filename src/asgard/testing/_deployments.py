@@ -580,8 +580,11 @@ class MarathonScheduler:
         """Cancel a running deployment: stop it, or roll its apps back to where they were.
 
         Either way the deployment publishes ``deployment_failed``. The rollback restores each
-        app's previous version (its ``version`` goes back to the old one), recreates a deleted
-        app and deletes a created one, as a new (forced) deployment.
+        app's previous definition, recreates a deleted app and deletes a created one, as a new
+        (forced) deployment. As in Marathon (``GroupVersioningUtil``), a restored app is a
+        change like any other: it gets the rollback's new version, with
+        ``lastConfigChangeAt`` moved when its configuration changes back; an app whose
+        definition did not change (a restart) keeps its version.
 
         Raises:
             MarathonError: 404 ``DeploymentPlan <id> does not exist``.
@@ -592,19 +595,37 @@ class MarathonScheduler:
         if not rollback:
             self._fail(deployment, at)
             return None
+        version = self.marathon.next_version(at)
         changes: dict[str, AppRecord | None] = {}
         restart: list[str] = []
         for app_id in deployment.affected_apps or list(deployment.original):
             before = deployment.original.get(app_id)
             now_record = self.state.apps.get(app_id)
-            changes[app_id] = before
-            if (
-                before is not None
-                and now_record is not None
-                and before.config_changed_at != now_record.config_changed_at
-            ):
+            if before is None or now_record is None:
+                changes[app_id] = (
+                    None
+                    if before is None
+                    else attrs.evolve(
+                        before,
+                        version=version,
+                        last_scaling_at=version,
+                        last_config_change_at=version,
+                    )
+                )
+            elif is_config_change(now_record.definition, before.definition):
+                changes[app_id] = attrs.evolve(
+                    before, version=version, last_scaling_at=version, last_config_change_at=version
+                )
                 restart.append(app_id)
-        version = self.marathon.next_version(at)
+            elif now_record.definition.get("instances") != before.definition.get("instances"):
+                changes[app_id] = attrs.evolve(
+                    before,
+                    version=version,
+                    last_scaling_at=version,
+                    last_config_change_at=now_record.config_changed_at,
+                )
+            else:
+                changes[app_id] = now_record
         return self.deploy(changes, force=True, version=version, restart=restart, at=at)
 
     # -- tasks: kills at request time -------------------------------------------------------

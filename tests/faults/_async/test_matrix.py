@@ -592,6 +592,7 @@ def waited_through_a_leader_move(b: Bench, outcome: Any) -> None:
 
 
 def rolled_back(b: Bench, outcome: Any) -> None:
+    assert type(outcome) is DeploymentFailedError  # not superseded: a rollback, newer or not
     assert outcome.deployment.app_ids == ("/web",)
     assert b.cluster.apps["/dev/web"].instances == 2
 
@@ -1006,7 +1007,7 @@ MARATHON_FAILURES = [
         raises=WriteOutcomeUnknownError,
         seen={M0: 3},  # the scale, the listing that finds the deployment, the DELETE
         writes=2,
-        versions={"web": 2},
+        versions={"web": 3},  # the scale's, then the rollback's (Marathon stamps it anew)
         deployments=1,  # the rollback the cancel started
     ),
     Scenario(
@@ -1221,7 +1222,7 @@ MARATHON_WAITS_AND_EVENTS = [
         id="marathon-force-supersedes-a-waited-deployment",
         act=scale_web_force_over_it_and_wait,
         raises=DeploymentSupersededError,
-        seen={M0: 4},  # two scales, one poll, the app
+        seen={M0: 7},  # two scales, one poll, the app, its versions and two of them
         writes=2,
         versions={"web": 3},
         deployments=1,
@@ -1251,9 +1252,9 @@ MARATHON_WAITS_AND_EVENTS = [
         id="marathon-deployment-rolled-back-while-waiting",
         act=scale_web_fail_it_and_wait,
         raises=DeploymentFailedError,
-        seen={M0: 3},  # the scale, one poll, the app
+        seen={M0: 6},  # the scale, one poll, the app, its versions and two of them
         writes=1,
-        versions={"web": 2},  # the rollback restores the stored version, adds none
+        versions={"web": 3},  # Marathon stamps the restored definition with a new version
         deployments=1,  # the rollback
         then=rolled_back,
     ),

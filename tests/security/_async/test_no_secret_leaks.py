@@ -174,11 +174,11 @@ async def drive_every_method_and_error(out: Collected) -> list[object]:
         await apps.reset_delay("web")
         rollback = await apps.cancel(stuck)
         assert rollback is not None
-        # by id: waiting on the Deployment itself misjudges it (see the xfail test below)
-        keep(rollback, await apps.wait(rollback.id, timeout=20, poll_interval=0.005))
-        # superseded: a forced deployment replaces one still running
+        keep(rollback, await apps.wait(rollback, timeout=20, poll_interval=0.005))
+        # superseded: a forced deployment replaces one still running (with a definition
+        # neither had: forcing the previous one back would read as a rollback)
         first = await apps.scale("web", 40, force=True)
-        second = await apps.scale("web", 2, force=True)
+        second = await apps.scale("web", 3, force=True)
         with expect(DeploymentSupersededError):
             await apps.wait(first, timeout=20, poll_interval=0.005)
         keep(await apps.wait(second, timeout=20, poll_interval=0.005))
@@ -407,13 +407,6 @@ def test_the_scan_would_see_a_leak() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: wait() on the rollback deployment cancel() returns raises DeploymentFailedError "
-        "('went back to version ...') although the rollback completed"
-    ),
-)
 async def test_waiting_for_the_rollback_deployment_that_cancel_returns_succeeds() -> None:
     cluster = FakeCluster(seed=5, time_scale=2000.0)
     cluster.add_agent(owner="dev-team", cpus=2, mem=4096)
@@ -425,9 +418,14 @@ async def test_waiting_for_the_rollback_deployment_that_cancel_returns_succeeds(
         stuck = await apps.scale("web", 40)  # more than the agents can hold
         rollback = await apps.cancel(stuck)
         assert rollback is not None
+        with pytest.raises(DeploymentFailedError) as caught:  # judged after the rollback
+            await apps.wait(stuck, timeout=20, poll_interval=0.005)
         done = await apps.wait(rollback, timeout=20, poll_interval=0.005)
         app = await apps.get("web")
+    assert type(caught.value) is DeploymentFailedError  # rolled back, not superseded
     assert done.id == rollback.id
+    # Marathon stamps the restored definition with the rollback's new version
+    assert app.version == rollback.version != created.version
     assert app.instances == 1
 
 

@@ -175,11 +175,11 @@ def drive_every_method_and_error(out: Collected) -> list[object]:
         apps.reset_delay("web")
         rollback = apps.cancel(stuck)
         assert rollback is not None
-        # by id: waiting on the Deployment itself misjudges it (see the xfail test below)
-        keep(rollback, apps.wait(rollback.id, timeout=20, poll_interval=0.005))
-        # superseded: a forced deployment replaces one still running
+        keep(rollback, apps.wait(rollback, timeout=20, poll_interval=0.005))
+        # superseded: a forced deployment replaces one still running (with a definition
+        # neither had: forcing the previous one back would read as a rollback)
         first = apps.scale("web", 40, force=True)
-        second = apps.scale("web", 2, force=True)
+        second = apps.scale("web", 3, force=True)
         with expect(DeploymentSupersededError):
             apps.wait(first, timeout=20, poll_interval=0.005)
         keep(apps.wait(second, timeout=20, poll_interval=0.005))
@@ -406,13 +406,6 @@ def test_the_scan_would_see_a_leak() -> None:
     assert any(PASSWORD in text for text in model_reprs([{"k": (Holder(PASSWORD),)}]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: wait() on the rollback deployment cancel() returns raises DeploymentFailedError "
-        "('went back to version ...') although the rollback completed"
-    ),
-)
 def test_waiting_for_the_rollback_deployment_that_cancel_returns_succeeds() -> None:
     cluster = FakeCluster(seed=5, time_scale=2000.0)
     cluster.add_agent(owner="dev-team", cpus=2, mem=4096)
@@ -424,9 +417,14 @@ def test_waiting_for_the_rollback_deployment_that_cancel_returns_succeeds() -> N
         stuck = apps.scale("web", 40)  # more than the agents can hold
         rollback = apps.cancel(stuck)
         assert rollback is not None
+        with pytest.raises(DeploymentFailedError) as caught:  # judged after the rollback
+            apps.wait(stuck, timeout=20, poll_interval=0.005)
         done = apps.wait(rollback, timeout=20, poll_interval=0.005)
         app = apps.get("web")
+    assert type(caught.value) is DeploymentFailedError  # rolled back, not superseded
     assert done.id == rollback.id
+    # Marathon stamps the restored definition with the rollback's new version
+    assert app.version == rollback.version != created.version
     assert app.instances == 1
 
 

@@ -9,7 +9,14 @@ import pytest
 from asgard.errors import InvalidInputError
 from asgard.marathon._args import check_deployment, check_event_types, check_spec, check_wait_args
 from asgard.marathon._parse import VisibleDeployment
-from asgard.marathon._wait import deletes, judge, queue_entry_for
+from asgard.marathon._wait import (
+    deletes,
+    judge,
+    queue_entry_for,
+    replaced,
+    same_definition,
+    version_before,
+)
 from asgard.models import (
     App,
     AppSpec,
@@ -46,7 +53,7 @@ def test_a_listed_deployment_runs() -> None:
         (app(), "done"),
         (app(tasks_running=1), "converging"),
         (app(V1), "failed"),
-        (app(V3), "superseded"),
+        (app(V3), "newer"),  # rolled back or superseded: the stored versions tell
         (None, "superseded"),
         (app(health_checks=(HealthCheck(protocol="HTTP"),), tasks_healthy=1), "converging"),
         (app(health_checks=(HealthCheck(protocol="HTTP"),), tasks_healthy=2), "done"),
@@ -57,6 +64,60 @@ def test_an_ended_deployment_is_judged_from_its_apps(found: App | None, state: s
     verdict = judge(TARGET, None, {"/web": found})
     assert verdict.state == state
     assert verdict.over is (state in {"done", "failed", "superseded"})
+    assert verdict.undecided is (state == "newer")
+    assert (verdict.app_id == "/web") is (state == "newer")
+
+
+def test_same_definition_ignores_versions_counts_and_tasks() -> None:
+    assert same_definition(app(V1), app(V3, tasks_running=0, tasks_staged=2, deployment_ids=("x",)))
+    for change in (
+        {"instances": 3},
+        {"mem": 65},
+        {"cmd": "sleep 1"},
+        {"env": {"A": "1"}},
+        {"labels": {"team": "b"}},
+        {"constraints": (("owner", "CLUSTER", "b"),)},
+        {"health_checks": (HealthCheck(protocol="HTTP"),)},
+        {"extra": {"backoffSeconds": 3}},
+    ):
+        assert not same_definition(app(V1), app(V1, **change)), change
+
+
+def test_version_before_is_the_newest_older_version() -> None:
+    assert version_before([V3, V2, V1], V2) == V1
+    assert version_before([V1, V3, V2], V3) == V2  # in any order
+    assert version_before([V3, V2], V2) is None
+    assert version_before([], V2) is None
+    # Marathon's versions may be spelled with other precision; compared as instants
+    assert version_before(["2026-01-01T00:00:00Z"], V2) == "2026-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("current", "at_target", "before", "state"),
+    [
+        # Marathon's rollback: the old definition under a new version
+        (app(V3, instances=1), app(V2, instances=3), app(V1, instances=1), "failed"),
+        # the target version is gone from the store (maxVersions): the old one still tells
+        (app(V3, instances=1), None, app(V1, instances=1), "failed"),
+        # someone's own change
+        (app(V3, instances=5), app(V2, instances=3), app(V1, instances=1), "superseded"),
+        # the deployment's own definition again (a restart after it)
+        (app(V3, instances=3), app(V2, instances=3), app(V1, instances=1), "superseded"),
+        # the deployment changed nothing of the definition: nothing tells a rollback
+        (app(V3), app(V2), app(V1), "superseded"),
+        # the deployment created the app
+        (app(V3), app(V2), None, "superseded"),
+    ],
+)
+def test_replaced_tells_a_rollback_by_definition(
+    current: App, at_target: App | None, before: App | None, state: str
+) -> None:
+    verdict = replaced("/web", current, at_target, before)
+    assert verdict.state == state
+    assert verdict.app_id == "/web"
+    if state == "failed":
+        assert before is not None
+        assert f"definition of version {before.version}" in verdict.reason
 
 
 def test_versions_that_are_not_timestamps_compare_as_text() -> None:

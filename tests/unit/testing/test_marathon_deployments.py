@@ -369,7 +369,13 @@ def test_fail_deployment_rolls_back_to_the_previous_version(marathon: Marathon) 
     listed = [item["id"] for item in marathon.deployments()]
     assert listed == [rollback]
     app = marathon.app("/dev/web")
-    assert (app["mem"], app["version"]) == (128, created["version"])
+    # GroupVersioningUtil: the restored definition is a change, stamped with a new version
+    assert app["mem"] == 128
+    assert app["version"] > changed["version"] > created["version"]
+    assert app["versionInfo"]["lastConfigChangeAt"] == app["version"]
+    assert [plan["version"] for plan in marathon.deployments()] == [app["version"]]
+    versions = marathon.ok("GET", "/v2/apps/dev/web/versions")["versions"]
+    assert versions == [app["version"], changed["version"], created["version"]]
     marathon.cluster.advance(5)
     assert marathon.deployments() == []
     assert {marathon.cluster.tasks[t["id"]].resources.mem for t in marathon.tasks("/dev/web")} == {
