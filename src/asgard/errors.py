@@ -190,10 +190,12 @@ class BackendTimeoutError(BackendError):
 
 
 class WriteOutcomeUnknownError(BackendError):
-    """A write may have reached the leader, but its reply was lost.
+    """A write may have reached the leader, but its reply was lost or could not be read.
 
     asgard never re-sends such a write. Read the object back (or list deployments) to learn
-    whether it was applied.
+    whether it was applied. ``status`` is None when no answer came, a 5xx that does not prove
+    the write was refused, or a 2xx when the server accepted the write but its answer was not
+    readable (what it started is then unknown; the parse error is the ``__cause__``).
     """
 
 

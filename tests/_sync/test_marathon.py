@@ -377,6 +377,43 @@ def test_a_write_whose_reply_is_lost_is_never_sent_again() -> None:
 
 
 @respx.mock
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(
+            200, text="<html><body>OK</body></html>", headers={"content-type": "text/html"}
+        ),
+        httpx.Response(
+            200, content=b'{"deploymentId": "5ed4', headers={"content-type": "application/json"}
+        ),
+        httpx.Response(200, json={"version": V2}),  # no deployment id, no header
+    ],
+    ids=["html", "truncated", "missing-field"],
+)
+@pytest.mark.parametrize("write", ["restart", "scale", "delete"])
+def test_an_accepted_write_with_an_unreadable_answer_is_an_unknown_outcome(
+    answer: httpx.Response, write: str
+) -> None:
+    method, path = {
+        "restart": ("POST", "/v2/apps/dev/web/restart"),
+        "scale": ("PATCH", "/v2/apps/dev/web"),
+        "delete": ("DELETE", "/v2/apps/dev/web"),
+    }[write]
+    first = respx.route(method=method, url=f"{MT1}{path}").mock(return_value=answer)
+    second = respx.route(method=method, url=f"{MT2}{path}").mock(return_value=written())
+    with backend(read_retries=5) as apps:
+        args = ("web", 3) if write == "scale" else ("web",)
+        with pytest.raises(WriteOutcomeUnknownError) as caught:
+            getattr(apps, write)(*args)
+    # applied, so neither re-sent nor a MalformedResponseError a caller might retry on
+    assert (first.call_count, second.called) == (1, False)
+    assert not isinstance(caught.value, MalformedResponseError)
+    assert caught.value.status == 200
+    assert isinstance(caught.value.__cause__, MalformedResponseError)
+    assert "accepted (status 200)" in str(caught.value)
+
+
+@respx.mock
 def test_writes_move_past_a_leaderless_standby_and_credentials_follow() -> None:
     standby = respx.post(f"{MT1}/v2/apps/dev/web/restart").mock(
         return_value=httpx.Response(

@@ -61,6 +61,7 @@ import httpx
 from asgard import Account
 from asgard.errors import (
     AsgardError,
+    BackendError,
     BackendTimeoutError,
     ConflictError,
     InvalidInputError,
@@ -1337,17 +1338,15 @@ class Soak:
             problems.append(f"{len(writes)} writes sent, refused ones at most once per server")
         if op.is_write and error is None and len(applied) != 1:
             problems.append(f"the write succeeded but was received {len(applied)} times")
-        if (
-            isinstance(error, MalformedResponseError)
-            and applied
-            and error.status is not None
-            and 200 <= error.status < 300
-        ):
-            # Not counted as a failure: the write was applied (2xx) but its answer came back
-            # garbled (truncated_body, wrong_content_type), and asgard raises
-            # MalformedResponseError, not WriteOutcomeUnknownError; only .status tells a caller
-            # it was applied. Reported in the summary for the maintainers to judge.
-            self.counters.garbled_writes.append(f"step {op.step}, op #{op.number} ({op.kind})")
+        if applied and isinstance(error, BackendError) and error.status is not None:
+            if 200 <= error.status < 300 and isinstance(error, MalformedResponseError):
+                problems.append(
+                    "an applied write (2xx) whose answer was garbled raised "
+                    "MalformedResponseError, which a caller may retry: not WriteOutcomeUnknownError"
+                )
+            elif 200 <= error.status < 300 and isinstance(error, WriteOutcomeUnknownError):
+                # applied, answer unreadable (truncated_body, wrong_content_type): counted
+                self.counters.garbled_writes.append(f"step {op.step}, op #{op.number} ({op.kind})")
         if op.is_write and error is None and applied and set(applied[-1].faults) - {"latency"}:
             problems.append(f"the write succeeded through faults {applied[-1].faults}")
         if (
@@ -1605,7 +1604,7 @@ class Soak:
             f"{c.requests} requests over {c.connections} connections; "
             f"steps and outcomes digest {digest}"
             + (
-                f"; applied writes answered garbled (MalformedResponseError): "
+                f"; applied writes answered garbled (WriteOutcomeUnknownError, status 2xx): "
                 f"{len(c.garbled_writes)}, first at {c.garbled_writes[0]}"
                 if c.garbled_writes
                 else ""
@@ -1635,7 +1634,13 @@ def _all_errors(result: object) -> bool:
 # -- deliberate breakage, to prove the invariants catch it ----------------------------------
 
 SabotageKind = Literal[
-    "double_write", "leak", "cross_success", "foreign_error", "tenancy", "hide_lost_reply"
+    "double_write",
+    "leak",
+    "cross_success",
+    "foreign_error",
+    "tenancy",
+    "hide_lost_reply",
+    "garbled_as_malformed",
 ]
 
 
@@ -1646,7 +1651,9 @@ class Sabotage:
     ``double_write`` sends every write twice; ``leak`` shows an account the other account's
     agent id; ``cross_success`` pretends attempts on foreign ids succeeded; ``foreign_error``
     raises a KeyError; ``tenancy`` changes the other account's app behind an operation's back;
-    ``hide_lost_reply`` turns WriteOutcomeUnknownError into success.
+    ``hide_lost_reply`` turns WriteOutcomeUnknownError into success;
+    ``garbled_as_malformed`` turns an applied write's unreadable answer back into the
+    MalformedResponseError asgard once raised.
     """
 
     kind: SabotageKind
@@ -1659,6 +1666,17 @@ class Sabotage:
 
     def swallows(self, error: Exception) -> bool:
         return self.kind == "hide_lost_reply" and isinstance(error, WriteOutcomeUnknownError)
+
+    def translate(self, error: Exception) -> Exception:
+        """The error the operation raises instead of ``error``."""
+        if (
+            self.kind == "garbled_as_malformed"
+            and isinstance(error, WriteOutcomeUnknownError)
+            and error.status is not None
+            and 200 <= error.status < 300
+        ):
+            return MalformedResponseError("garbled", status=error.status)
+        return error
 
     def before(self, soak: Soak, op: Op) -> None:
         if self.kind == "foreign_error" and op.kind == "apps.get":

@@ -22,6 +22,7 @@ SETTINGS = h.Settings(seed=7, ops=120, seed_source="given")
         ("foreign_error", "raised KeyError, not an AsgardError"),
         ("tenancy", "the other account changed"),
         ("hide_lost_reply", "not WriteOutcomeUnknownError"),
+        ("garbled_as_malformed", "answer was garbled raised MalformedResponseError"),
     ],
 )
 def test_a_broken_run_fails_with_a_replayable_message(kind: h.SabotageKind, message: str) -> None:

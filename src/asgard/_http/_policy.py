@@ -19,8 +19,8 @@ import os
 import random
 import re
 import ssl
-from collections.abc import Mapping, Sequence
-from typing import Any, Final, TypeAlias
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, TypeAlias, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
@@ -60,6 +60,8 @@ __all__ = [
     "normalize_server",
     "redact_url",
 ]
+
+_T = TypeVar("_T")
 
 VerifyTypes: TypeAlias = "bool | str | os.PathLike[str] | ssl.SSLContext"
 """What ``verify=`` takes: True, False, a CA bundle path or directory, or an SSL context."""
@@ -361,6 +363,32 @@ class Reply:
             return _json.decode(self.content)
         except MalformedResponseError as exc:
             raise self.malformed(str(exc)) from None
+
+    def applied(self, parse: Callable[[Any], _T]) -> _T:
+        """Parse the answer of a write the server accepted.
+
+        ``parse`` gets the JSON, or None for an empty body. The write was applied, so an
+        answer that cannot be read is not a :class:`MalformedResponseError` a caller might
+        retry on, but a :class:`WriteOutcomeUnknownError` (with this answer's status): what
+        it started is unknown.
+
+        Raises:
+            WriteOutcomeUnknownError: when the body is not JSON or ``parse`` finds it
+                malformed (the cause is chained).
+        """
+        try:
+            return parse(self.json() if self.content.strip() else None)
+        except MalformedResponseError as exc:
+            reason = exc.args[0] if exc.args else "unreadable"
+            raise WriteOutcomeUnknownError(
+                f"the {self.method} was accepted (status {self.status}) but its answer could "
+                f"not be read ({reason}); it is not re-sent: read the object back, or list the "
+                "deployments, to see what it started",
+                backend=self.backend,
+                method=self.method,
+                url=self.url,
+                status=self.status,
+            ) from exc
 
     def malformed(self, message: str, path: str = "") -> MalformedResponseError:
         """A :class:`MalformedResponseError` with this answer's context."""

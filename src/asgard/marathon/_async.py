@@ -135,8 +135,15 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         return self._account.normalize_app_id(app_id), self._account.marathon_app_id(app_id)
 
     def _deployment(self, reply: Reply, app_ids: Iterable[str]) -> Deployment:
-        return _parse.write_result(
-            reply.json(), app_ids=tuple(app_ids), header=deployment_header(reply)
+        header, ids = deployment_header(reply), tuple(app_ids)
+        return reply.applied(
+            lambda payload: _parse.write_result(payload, app_ids=ids, header=header)
+        )
+
+    def _killed(self, reply: Reply, app_id: str) -> Deployment | None:
+        header = deployment_header(reply)
+        return reply.applied(
+            lambda payload: _parse.kill_result(payload, app_ids=(app_id,), header=header)
         )
 
     # -- reads ---------------------------------------------------------------------------------
@@ -239,7 +246,8 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         Raises:
             InvalidInputError: when ``spec`` is not an AppSpec or breaks the tenancy rules.
             ConflictError: when the app exists.
-            WriteOutcomeUnknownError: when the reply was lost (the app may exist now).
+            WriteOutcomeUnknownError: when the reply was lost or could not be read (the app may
+                exist now).
         """
         spec = check_spec(spec)
         body = _serialize.app_body(spec, self._account)
@@ -255,7 +263,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             InvalidInputError: when ``spec`` is not an AppSpec or breaks the tenancy rules.
             NotFoundError: when the app does not exist (``update`` never creates).
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         spec = check_spec(spec)
         relative, full = self._ids(spec.id)
@@ -271,7 +279,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             InvalidInputError: on a bad id or patch.
             NotFoundError: when the app does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         if not isinstance(changes, AppPatch):
             raise InvalidInputError(f"changes must be an AppPatch, not {type(changes).__name__}")
@@ -293,7 +301,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             InvalidInputError: on a bad id or a negative or non-integer count.
             NotFoundError: when the app does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         reply = await self._app_call(_requests.scale_app(full, instances, force=force), relative)
@@ -306,7 +314,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             InvalidInputError: on a bad id.
             NotFoundError: when the app does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         reply = await self._app_call(_requests.restart_app(full, force=force), relative)
@@ -319,7 +327,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             InvalidInputError: on a bad id.
             NotFoundError: when the app does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         reply = await self._app_call(_requests.delete_app(full, force=force), relative)
@@ -344,14 +352,12 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             InvalidInputError: when a task is not the app's, ``task_ids`` is empty, or
                 ``scale`` and ``wipe`` are both set.
             NotFoundError: when the app or a task does not exist.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         request = _requests.kill_tasks(full, task_ids, scale=scale, wipe=wipe)
         reply = await self._app_call(request, relative, what="app {app_id!r} or one of its tasks")
-        return _parse.kill_result(
-            reply.json(), app_ids=(relative,), header=deployment_header(reply)
-        )
+        return self._killed(reply, relative)
 
     async def kill_tasks_on_host(
         self, app_id: str, host: str, *, scale: bool = False
@@ -364,15 +370,13 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         Raises:
             InvalidInputError: on a bad id or host.
             NotFoundError: when the app does not exist.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         reply = await self._app_call(
             _requests.kill_tasks_on_host(full, host, scale=scale), relative
         )
-        return _parse.kill_result(
-            reply.json(), app_ids=(relative,), header=deployment_header(reply)
-        )
+        return self._killed(reply, relative)
 
     async def cancel(
         self, deployment: Deployment | str, *, rollback: bool = True
@@ -385,7 +389,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         Raises:
             NotFoundError: unless the deployment runs and every app it touches is the
                 account's.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         deployment_id = check_deployment(deployment)
         found = _parse.find_deployment(await self._listed(), deployment_id)
@@ -395,8 +399,8 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             reply = await self._call(_requests.cancel_deployment(deployment_id, rollback=rollback))
         except NotFoundError:
             raise NotFoundError(f"deployment {deployment_id!r} not found") from None
-        payload = reply.json() if reply.content.strip() else None
-        return _parse.cancel_result(payload, app_ids=found.deployment.app_ids)
+        ids = found.deployment.app_ids
+        return reply.applied(lambda payload: _parse.cancel_result(payload, app_ids=ids))
 
     async def rollback(self, app_id: str, version: str, *, force: bool = False) -> Deployment:
         """Go back to a stored version, keeping the app on the account's agents.
@@ -408,7 +412,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
             InvalidInputError: on a bad id or version.
             NotFoundError: when the app or the version does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         definition = await self.get_version(relative, version)

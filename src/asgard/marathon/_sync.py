@@ -136,8 +136,15 @@ class MarathonAppsBackend(BackendCore):
         return self._account.normalize_app_id(app_id), self._account.marathon_app_id(app_id)
 
     def _deployment(self, reply: Reply, app_ids: Iterable[str]) -> Deployment:
-        return _parse.write_result(
-            reply.json(), app_ids=tuple(app_ids), header=deployment_header(reply)
+        header, ids = deployment_header(reply), tuple(app_ids)
+        return reply.applied(
+            lambda payload: _parse.write_result(payload, app_ids=ids, header=header)
+        )
+
+    def _killed(self, reply: Reply, app_id: str) -> Deployment | None:
+        header = deployment_header(reply)
+        return reply.applied(
+            lambda payload: _parse.kill_result(payload, app_ids=(app_id,), header=header)
         )
 
     # -- reads ---------------------------------------------------------------------------------
@@ -240,7 +247,8 @@ class MarathonAppsBackend(BackendCore):
         Raises:
             InvalidInputError: when ``spec`` is not an AppSpec or breaks the tenancy rules.
             ConflictError: when the app exists.
-            WriteOutcomeUnknownError: when the reply was lost (the app may exist now).
+            WriteOutcomeUnknownError: when the reply was lost or could not be read (the app may
+                exist now).
         """
         spec = check_spec(spec)
         body = _serialize.app_body(spec, self._account)
@@ -256,7 +264,7 @@ class MarathonAppsBackend(BackendCore):
             InvalidInputError: when ``spec`` is not an AppSpec or breaks the tenancy rules.
             NotFoundError: when the app does not exist (``update`` never creates).
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         spec = check_spec(spec)
         relative, full = self._ids(spec.id)
@@ -272,7 +280,7 @@ class MarathonAppsBackend(BackendCore):
             InvalidInputError: on a bad id or patch.
             NotFoundError: when the app does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         if not isinstance(changes, AppPatch):
             raise InvalidInputError(f"changes must be an AppPatch, not {type(changes).__name__}")
@@ -294,7 +302,7 @@ class MarathonAppsBackend(BackendCore):
             InvalidInputError: on a bad id or a negative or non-integer count.
             NotFoundError: when the app does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         reply = self._app_call(_requests.scale_app(full, instances, force=force), relative)
@@ -307,7 +315,7 @@ class MarathonAppsBackend(BackendCore):
             InvalidInputError: on a bad id.
             NotFoundError: when the app does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         reply = self._app_call(_requests.restart_app(full, force=force), relative)
@@ -320,7 +328,7 @@ class MarathonAppsBackend(BackendCore):
             InvalidInputError: on a bad id.
             NotFoundError: when the app does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         reply = self._app_call(_requests.delete_app(full, force=force), relative)
@@ -345,14 +353,12 @@ class MarathonAppsBackend(BackendCore):
             InvalidInputError: when a task is not the app's, ``task_ids`` is empty, or
                 ``scale`` and ``wipe`` are both set.
             NotFoundError: when the app or a task does not exist.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         request = _requests.kill_tasks(full, task_ids, scale=scale, wipe=wipe)
         reply = self._app_call(request, relative, what="app {app_id!r} or one of its tasks")
-        return _parse.kill_result(
-            reply.json(), app_ids=(relative,), header=deployment_header(reply)
-        )
+        return self._killed(reply, relative)
 
     def kill_tasks_on_host(
         self, app_id: str, host: str, *, scale: bool = False
@@ -365,15 +371,13 @@ class MarathonAppsBackend(BackendCore):
         Raises:
             InvalidInputError: on a bad id or host.
             NotFoundError: when the app does not exist.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         reply = self._app_call(
             _requests.kill_tasks_on_host(full, host, scale=scale), relative
         )
-        return _parse.kill_result(
-            reply.json(), app_ids=(relative,), header=deployment_header(reply)
-        )
+        return self._killed(reply, relative)
 
     def cancel(
         self, deployment: Deployment | str, *, rollback: bool = True
@@ -386,7 +390,7 @@ class MarathonAppsBackend(BackendCore):
         Raises:
             NotFoundError: unless the deployment runs and every app it touches is the
                 account's.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         deployment_id = check_deployment(deployment)
         found = _parse.find_deployment(self._listed(), deployment_id)
@@ -396,8 +400,8 @@ class MarathonAppsBackend(BackendCore):
             reply = self._call(_requests.cancel_deployment(deployment_id, rollback=rollback))
         except NotFoundError:
             raise NotFoundError(f"deployment {deployment_id!r} not found") from None
-        payload = reply.json() if reply.content.strip() else None
-        return _parse.cancel_result(payload, app_ids=found.deployment.app_ids)
+        ids = found.deployment.app_ids
+        return reply.applied(lambda payload: _parse.cancel_result(payload, app_ids=ids))
 
     def rollback(self, app_id: str, version: str, *, force: bool = False) -> Deployment:
         """Go back to a stored version, keeping the app on the account's agents.
@@ -409,7 +413,7 @@ class MarathonAppsBackend(BackendCore):
             InvalidInputError: on a bad id or version.
             NotFoundError: when the app or the version does not exist.
             ConflictError: when a deployment locks the app and ``force`` is False.
-            WriteOutcomeUnknownError: when the reply was lost.
+            WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
         definition = self.get_version(relative, version)

@@ -232,6 +232,6 @@ async def run_sabotaged(
             result = await run(tenant, op)
         except Exception as exc:
             if not sabotage.swallows(exc):
-                raise
+                raise sabotage.translate(exc) from None
             result = None
     return sabotage.after(soak, op, result)

@@ -233,6 +233,6 @@ def run_sabotaged(
             result = run(tenant, op)
         except Exception as exc:
             if not sabotage.swallows(exc):
-                raise
+                raise sabotage.translate(exc) from None
             result = None
     return sabotage.after(soak, op, result)
