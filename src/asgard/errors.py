@@ -72,7 +72,16 @@ class InvalidInputError(AsgardError, ValueError):
 
 
 class NotFoundError(AsgardError, LookupError):
-    """The object does not exist, or lies outside the account (never reported as forbidden)."""
+    """The object does not exist, or lies outside the account (never reported as forbidden).
+
+    Attributes:
+        server_message: what the server said in its 404 answer (its JSON ``message``, or the
+            reason of an HTML page), when this error comes from one; None otherwise.
+    """
+
+    def __init__(self, message: str, *, server_message: str | None = None) -> None:
+        super().__init__(message)
+        self.server_message = server_message
 
 
 class ConflictError(AsgardError):

@@ -121,6 +121,52 @@ async def test_an_absent_namespace_lists_nothing() -> None:
 
 @pytest.mark.anyio
 @respx.mock
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (
+            httpx.Response(
+                404,
+                text="<html><head><title>404 Not Found</title></head><body>nginx</body></html>",
+                headers={"content-type": "text/html"},
+            ),
+            "404 Not Found",
+        ),
+        (httpx.Response(404, json={"message": "HTTP 404 Not Found"}), "HTTP 404 Not Found"),
+        (httpx.Response(404), "no message"),
+    ],
+    ids=["proxy-html", "unrouted-path", "empty"],
+)
+async def test_a_404_that_does_not_say_the_namespace_is_absent_is_not_an_empty_list(
+    answer: httpx.Response, said: str
+) -> None:
+    # A proxy's page (or a base URL that misses Marathon) must not read as "no apps".
+    route = respx.get(f"{MT1}/v2/apps/dev/*").mock(return_value=answer)
+    async with backend() as apps:
+        with pytest.raises(MalformedResponseError) as caught:
+            await apps.list()
+    assert caught.value.status == 404
+    assert said in str(caught.value)
+    assert route.call_count == 1
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_a_404_keeps_what_marathon_said() -> None:
+    respx.get(f"{MT1}/v2/apps/dev/web").mock(
+        return_value=httpx.Response(
+            404, json=load_fixture("marathon/raml-inline/404-app-not-found.json")
+        )
+    )
+    async with backend() as apps:
+        with pytest.raises(NotFoundError) as caught:
+            await apps.get("web")
+    assert str(caught.value) == "app '/web' not found"
+    assert caught.value.server_message == "App '/not_existent' does not exist"
+
+
+@pytest.mark.anyio
+@respx.mock
 async def test_a_reply_holding_another_namespaces_app_is_a_tenancy_violation() -> None:
     respx.get(f"{MT1}/v2/apps/dev/*").mock(
         return_value=httpx.Response(200, json={"*": [app_json(), app_json("/devx/web")]})

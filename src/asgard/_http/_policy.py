@@ -752,7 +752,9 @@ def error_for_reply(reply: Reply, dialect: Dialect) -> AsgardError:
             )
         return PermissionDeniedError(f"the server refused the operation{said}", **context)
     if status == 404:
-        return NotFoundError(f"not found: {reply.method} {reply.url}{said}")
+        return NotFoundError(
+            f"not found: {reply.method} {reply.url}{said}", server_message=body.message
+        )
     if status == 409:
         return ConflictError(
             f"conflict{said}"

@@ -127,8 +127,10 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         """A call about one app, whose 404 says what (as the account names it) is absent."""
         try:
             return await self._call(request)
-        except NotFoundError:
-            raise NotFoundError(f"{what.format(app_id=app_id)} not found") from None
+        except NotFoundError as exc:
+            raise NotFoundError(
+                f"{what.format(app_id=app_id)} not found", server_message=exc.server_message
+            ) from None
 
     def _ids(self, app_id: str) -> tuple[str, str]:
         """``(relative id, Marathon id)`` of a user-given app id, checked before any request."""
@@ -153,12 +155,24 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
 
         Raises:
             BackendError: a subclass, when Marathon cannot answer.
+            MalformedResponseError: on a 404 that does not say the namespace is absent (a
+                proxy's page: the URL may not lead to Marathon).
             TenancyViolationError: when Marathon answers with an app outside the namespace.
         """
+        request = _requests.list_apps(self._account, with_tasks=with_tasks)
         try:
-            reply = await self._call(_requests.list_apps(self._account, with_tasks=with_tasks))
-        except NotFoundError:
-            return []
+            reply = await self._call(request)
+        except NotFoundError as exc:
+            if _parse.is_missing_group(exc.server_message):
+                return []
+            said = exc.server_message or "no message"
+            raise MalformedResponseError(
+                f"the app listing ({request.path}) was answered 404 without saying that the "
+                f"namespace is absent ({said}): does the URL lead to Marathon?",
+                backend="marathon",
+                method=request.method,
+                status=404,
+            ) from None
         return _parse.apps_from(reply.json(), self._account, with_tasks=with_tasks)
 
     async def get(self, app_id: str, *, with_tasks: bool = False) -> App:

@@ -17,6 +17,7 @@ account's apps and marked as not fully owned (it may not be cancelled).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple, NoReturn
@@ -59,6 +60,7 @@ __all__ = [
     "task_from",
     "tasks_from",
     "versions_from",
+    "is_missing_group",
     "write_result",
 ]
 
@@ -659,6 +661,14 @@ def _write(payload: Any, app_ids: tuple[str, ...], header: str | None) -> Deploy
             path="/deploymentId",
         )
     return Deployment(id=deployment_id, app_ids=app_ids, version=j.req_str(payload, "version"))
+
+
+_MISSING_GROUP: Final = re.compile(r"\bGroup\b.*\bdoes not exist\b")
+
+
+def is_missing_group(message: str | None) -> bool:
+    """Whether a 404's message is Marathon's ``Group '/<id>' does not exist``."""
+    return message is not None and _MISSING_GROUP.search(message) is not None
 
 
 def write_result(

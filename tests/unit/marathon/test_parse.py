@@ -943,3 +943,20 @@ def test_canonical_id_resolves_every_spelling(raw: str, base: str, expected: str
     # Canonical absolute ids (what replies carry) take a shortcut; every other spelling is
     # resolved segment by segment, and both agree.
     assert _parse.canonical_id(raw, base) == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "missing"),
+    [
+        ("Group '/dev' does not exist", True),  # Marathon's unknownGroup
+        ("Group '/dev' does not exist in version 2026-01-01T00:00:00.000Z", True),
+        ("App '/dev/web' does not exist", False),
+        ("HTTP 404 Not Found", False),
+        ("404 Not Found", False),
+        (None, False),
+    ],
+)
+def test_only_marathons_missing_group_message_means_an_empty_namespace(
+    message: str | None, missing: bool
+) -> None:
+    assert _parse.is_missing_group(message) is missing
