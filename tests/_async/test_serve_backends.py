@@ -6,6 +6,7 @@ redirects, leader headers and agent addresses. Written once; the sync twin is ge
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator
 
@@ -116,6 +117,32 @@ async def test_a_silent_event_stream_is_taken_for_dead_and_reopened() -> None:
     assert [type(event) for event in seen] == [StreamReconnected]
     assert waited < 30  # not the minute the server would have kept the silent stream
     assert len(cluster.requests_to(server=cluster.marathon_urls[0], path="/v2/events")) == 2
+
+
+@pytest.mark.anyio
+async def test_marathons_keep_alives_keep_a_quiet_stream_open() -> None:
+    # As Marathon: the stream never ends for idleness, Jetty writes a blank line now and then.
+    cluster = FakeCluster(seed=11, event_stream_idle_timeout=None, event_stream_keep_alive=0.05)
+    cluster.add_agent(owner="dev-team", cpus=2, mem=4096)
+
+    def later() -> None:  # an event only after 4 idle timeouts of the client
+        cluster.add_app("/dev/web", web(1))
+        cluster.advance(5)
+
+    timer = threading.Timer(1.2, later)
+    with cluster.serve() as served:
+        apps = AsyncMarathonAppsBackend(served.marathon, account=DEV)
+        apps.event_idle_timeout = 0.3
+        async with apps, apps.events() as stream:
+            started = time.monotonic()
+            timer.start()
+            seen = await collect_until(stream, DeploymentSucceeded)
+            waited = time.monotonic() - started
+    timer.join()
+    assert isinstance(seen[-1], DeploymentSucceeded)
+    assert not [event for event in seen if isinstance(event, StreamReconnected)]
+    assert waited >= 1.2
+    assert len(cluster.requests_to(server=cluster.marathon_urls[0], path="/v2/events")) == 1
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), True, "30"])

@@ -77,6 +77,19 @@ def _count(value: object, *, what: str) -> int:
     return value
 
 
+def _optional_seconds(value: object, *, what: str) -> float | None:
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InvalidInputError(f"{what} must be a positive number or None, not {value!r}")
+    return float(value)
+
+
 def _services(service: object) -> tuple[Service, ...]:
     if service is None:
         return _SERVICES
@@ -124,7 +137,11 @@ class FakeCluster:
         marathon_version: the Marathon version to emulate, ``"1.4"`` or ``"1.10"``.
         mesos_version: the Mesos version to emulate, ``"1.4"`` or ``"1.11"``.
         event_stream_idle_timeout: seconds of real time after which a ``/v2/events`` stream
-            with nothing to send ends (the client reconnects).
+            with nothing to send ends (the client reconnects); None: never, as Marathon. The
+            default (2 s) keeps tests that forget to close a stream from hanging.
+        event_stream_keep_alive: seconds of real time between the blank keep-alive lines a
+            quiet stream writes, as Jetty under Marathon does every 10 s; None (the default):
+            none. With ``event_stream_idle_timeout=None`` this is Marathon's behaviour.
         time_scale: when given, fake time also flows with real time: before serving each
             request the cluster advances by the real seconds since the last request times
             ``time_scale`` (so a client that polls while it waits sees deployments progress).
@@ -132,7 +149,8 @@ class FakeCluster:
 
     Raises:
         InvalidInputError: when a count is below 1, the seed is not an integer, a version
-            is not emulated, or ``time_scale`` is not a positive finite number.
+            is not emulated, or ``time_scale``, ``event_stream_idle_timeout`` or
+            ``event_stream_keep_alive`` is neither None nor a positive finite number.
     """
 
     def __init__(
@@ -143,22 +161,13 @@ class FakeCluster:
         marathons: int = 2,
         marathon_version: str = "1.10",
         mesos_version: str = "1.11",
-        event_stream_idle_timeout: float = 2.0,
+        event_stream_idle_timeout: float | None = 2.0,
+        event_stream_keep_alive: float | None = None,
         time_scale: float | None = None,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidInputError(f"seed must be an integer, not {seed!r}")
-        scale: object = time_scale
-        if scale is not None and (
-            isinstance(scale, bool)
-            or not isinstance(scale, (int, float))
-            or not math.isfinite(scale)
-            or scale <= 0
-        ):
-            raise InvalidInputError(
-                f"time_scale must be a positive number or None, not {time_scale!r}"
-            )
-        self._time_scale = None if time_scale is None else float(time_scale)
+        self._time_scale = _optional_seconds(time_scale, what="time_scale")
         self._synced_at = time.monotonic()
         self._seed = seed
         self._marathon = marathon_profile(marathon_version)
@@ -173,7 +182,12 @@ class FakeCluster:
         self._faults = Faults(self._lock, self._servers)
         self._requests = RequestLog(self._lock)
         self._router = BUILTIN_ROUTES.copy()
-        self._events = EventBus(idle_timeout=event_stream_idle_timeout)
+        self._events = EventBus(
+            idle_timeout=_optional_seconds(
+                event_stream_idle_timeout, what="event_stream_idle_timeout"
+            ),
+            keep_alive=_optional_seconds(event_stream_keep_alive, what="event_stream_keep_alive"),
+        )
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
         self._marathon_state = MarathonState(

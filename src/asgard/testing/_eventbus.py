@@ -4,8 +4,10 @@ The Marathon endpoints publish each event (the payload exactly as Marathon sends
 :meth:`EventBus.publish`; every stream open at that moment gets it, rendered once as a
 Server-Sent Event. A stream ends when the test calls :meth:`EventBus.end_streams`, when the
 serving node loses leadership, or after :attr:`EventBus.idle_timeout` seconds of real time
-without an event, so a client is expected to reconnect. ``end_streams(abrupt=True)`` cuts
-the connection instead: the client's read fails as on a reset.
+without an event, so a client is expected to reconnect (None: never for idleness).
+``end_streams(abrupt=True)`` cuts the connection instead: the client's read fails as on a
+reset. With :attr:`EventBus.keep_alive`, a quiet stream writes a blank line (CR LF) every so
+many seconds, as Jetty's ``EventSourceServlet`` under Marathon does (every 10 s by default).
 
 The body works for both transports: the sync iterator waits on a condition variable, the
 async one polls with :func:`anyio.sleep` so it never blocks the event loop.
@@ -14,6 +16,7 @@ async one polls with :func:`anyio.sleep` so it never blocks the event loop.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -26,6 +29,7 @@ import httpx
 __all__ = ["EventBus", "EventStreamBody", "Subscription"]
 
 _POLL: Final = 0.005
+KEEP_ALIVE: Final = b"\r\n"  # Jetty's EventSourceServlet heartbeat
 
 
 def render(event_type: str, payload: Any) -> bytes:
@@ -42,6 +46,7 @@ class Subscription:
         self.pending: deque[bytes] = deque()
         self.closed = False
         self.abrupt = False
+        self.keep_alives = 0
 
     def wants(self, event_type: str) -> bool:
         """Whether the stream's ``event_type`` filter lets this type through."""
@@ -52,11 +57,15 @@ class EventBus:
     """Delivers published events to the open streams.
 
     Args:
-        idle_timeout: seconds of real time without an event after which a stream ends.
+        idle_timeout: seconds of real time without an event after which a stream ends;
+            None: never.
+        keep_alive: seconds of real time between the blank keep-alive lines of a quiet
+            stream; None: none.
     """
 
-    def __init__(self, idle_timeout: float = 2.0) -> None:
+    def __init__(self, idle_timeout: float | None = 2.0, keep_alive: float | None = None) -> None:
         self.idle_timeout = idle_timeout
+        self.keep_alive = keep_alive
         self._condition = threading.Condition()
         self._subscriptions: list[Subscription] = []
         self.published = 0
@@ -117,13 +126,25 @@ class EventBus:
         """The next chunk, or None when there is none yet (caller holds the condition)."""
         return subscription.pending.popleft() if subscription.pending else None
 
+    def _deadlines(self) -> tuple[float, float]:
+        """When a quiet stream ends, and when it writes a keep-alive (monotonic seconds)."""
+        now = time.monotonic()
+        end = math.inf if self.idle_timeout is None else now + self.idle_timeout
+        beat = math.inf if self.keep_alive is None else now + self.keep_alive
+        return end, beat
+
+    @staticmethod
+    def _beat(subscription: Subscription) -> bytes:
+        subscription.keep_alives += 1
+        return KEEP_ALIVE
+
     def next_chunk(self, subscription: Subscription) -> bytes | None:
         """Block (real time) for the next chunk; None when the stream ends.
 
         Raises:
             httpx.ReadError: when the stream was cut abruptly.
         """
-        deadline = time.monotonic() + self.idle_timeout
+        deadline, beat = self._deadlines()
         with self._condition:
             while True:
                 chunk = self._take(subscription)
@@ -131,10 +152,12 @@ class EventBus:
                     return chunk
                 if subscription.closed:
                     break
-                left = deadline - time.monotonic()
-                if left <= 0:
+                now = time.monotonic()
+                if now >= deadline:
                     break
-                self._condition.wait(left)
+                if now >= beat:
+                    return self._beat(subscription)
+                self._condition.wait(min(deadline, beat) - now)
         self._end(subscription)
         return None
 
@@ -144,13 +167,16 @@ class EventBus:
         Raises:
             httpx.ReadError: when the stream was cut abruptly.
         """
-        deadline = time.monotonic() + self.idle_timeout
+        deadline, beat = self._deadlines()
         while True:
             with self._condition:
                 chunk = self._take(subscription)
                 if chunk is not None:
                     return chunk
-                done = subscription.closed or time.monotonic() >= deadline
+                now = time.monotonic()
+                done = subscription.closed or now >= deadline
+                if not done and now >= beat:
+                    return self._beat(subscription)
             if done:
                 self._end(subscription)
                 return None

@@ -289,3 +289,16 @@ def test_mesos_redirect_names_the_leader_from_every_master() -> None:
         answer = client.get(cluster.mesos_urls[0] + "/master/redirect")
         assert answer.status_code == 503
         assert answer.text == "No leader elected"
+
+
+@pytest.mark.parametrize(
+    ("option", "bad"),
+    [
+        (option, bad)
+        for option in ("event_stream_idle_timeout", "event_stream_keep_alive", "time_scale")
+        for bad in (0, -1.0, float("nan"), float("inf"), True, "30")
+    ],
+)
+def test_fake_cluster_durations_are_positive_numbers_or_none(option: str, bad: object) -> None:
+    with pytest.raises(InvalidInputError, match=option):
+        FakeCluster(**{option: bad})  # type: ignore[arg-type]

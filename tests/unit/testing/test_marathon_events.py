@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from asgard.testing import FakeCluster
+from asgard.testing._eventbus import KEEP_ALIVE, EventBus, render
 
 VERSIONS = ("1.4", "1.10")
 SSE = {"Accept": "text/event-stream"}
@@ -169,3 +170,25 @@ def test_a_failed_launch_and_a_health_failure_are_published() -> None:
     assert "scripted launch failure" in failed["message"]
     health = [p["healthy"] for t, p in events if t == "instance_health_changed_event"]
     assert health == [True, False]
+
+
+def test_a_quiet_stream_writes_jettys_keep_alive_and_never_ends_for_idleness() -> None:
+    bus = EventBus(idle_timeout=None, keep_alive=0.01)
+    subscription = bus.subscribe()
+    assert [bus.next_chunk(subscription) for _ in range(3)] == [KEEP_ALIVE] * 3
+    assert KEEP_ALIVE == b"\r\n"  # Jetty's EventSourceServlet heartbeat
+    bus.publish("event_stream_attached", {"eventType": "event_stream_attached"})
+    assert bus.next_chunk(subscription) == render(
+        "event_stream_attached", {"eventType": "event_stream_attached"}
+    )
+    assert subscription.keep_alives == 3
+    assert bus.end_streams() == 1
+    assert bus.next_chunk(subscription) is None
+
+
+def test_without_keep_alives_a_quiet_stream_ends_after_the_idle_timeout() -> None:
+    bus = EventBus(idle_timeout=0.01)
+    subscription = bus.subscribe()
+    assert bus.next_chunk(subscription) is None
+    assert subscription.keep_alives == 0
+    assert bus.open_streams == 0
