@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
@@ -10,6 +9,7 @@ from asgard._http._policy import Reply
 from asgard.errors import InvalidInputError
 from asgard.marathon._events import server_event_types
 from asgard.models import AppSpec, Deployment, Event
+from asgard.models._checks import number
 
 # Marathon's Jetty writes a keep-alive on an idle event stream about every 10 s: 30 s of
 # silence is a lost connection, not a quiet cluster.
@@ -58,14 +58,7 @@ def check_deployment(deployment: object) -> str:
 
 
 def _check_seconds(name: str, value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise InvalidInputError(f"{name} must be a positive number of seconds, not {value!r}")
-    return float(value)
+    return number(name, value, minimum=0, strict=True)
 
 
 def check_wait_args(timeout: object, poll_interval: object) -> None:

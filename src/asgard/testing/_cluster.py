@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,6 +13,7 @@ import httpx
 
 from asgard.account import normalize_app_id
 from asgard.errors import ConflictError, InvalidInputError, NotFoundError
+from asgard.models._checks import number
 
 # Importing the endpoint modules registers their endpoints in BUILTIN_ROUTES.
 from asgard.testing import (  # noqa: F401
@@ -78,16 +78,7 @@ def _count(value: object, *, what: str) -> int:
 
 
 def _optional_seconds(value: object, *, what: str) -> float | None:
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise InvalidInputError(f"{what} must be a positive number or None, not {value!r}")
-    return float(value)
+    return None if value is None else number(what, value, minimum=0, strict=True)
 
 
 def _services(service: object) -> tuple[Service, ...]:

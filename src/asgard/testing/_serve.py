@@ -89,7 +89,6 @@ import http.server
 import ipaddress
 import itertools
 import json
-import math
 import re
 import select
 import selectors
@@ -105,6 +104,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import httpx
 
 from asgard.errors import InvalidInputError
+from asgard.models._checks import number
 from asgard.testing._eventbus import EventStreamBody
 from asgard.testing._state import Server, base_url
 
@@ -162,14 +162,7 @@ def _check_base_port(base_port: object) -> int | None:
 
 
 def _check_hold(value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise InvalidInputError(f"timeout_hold must be a non-negative number, not {value!r}")
-    return float(value)
+    return number("timeout_hold", value, minimum=0, strict=False)
 
 
 class _Addresses:
