@@ -77,9 +77,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=[OLDEST, NEWEST])
 def mypy(session: nox.Session) -> None:
-    """mypy --strict over src, tests, scripts, benchmarks and this file."""
-    session.install(".[typing]", "nox")
-    session.run("mypy", "src", "tests", "scripts", "benchmarks", "noxfile.py")
+    """mypy --strict over src, tests, scripts, benchmarks, the docs' code and this file."""
+    session.install(".[typing,docs]", "nox")
+    session.run(
+        "mypy", "src", "tests", "scripts", "benchmarks", "docs/_ext", "docs/conf.py", "noxfile.py"
+    )
 
 
 @nox.session(python=NEWEST)
@@ -91,7 +93,8 @@ def unasync(session: nox.Session) -> None:
 @nox.session(python=NEWEST)
 def docs(session: nox.Session) -> None:
     """Build the docs with warnings as errors and nitpicky references."""
-    session.install(".[docs,testing]")
+    session.install(".[docs,tests]")
+    session.run("pytest", "-q", "-p", "no:randomly", "tests/unit/test_docs_tools.py")
     session.run(
         "sphinx-build", "-W", "-n", "--keep-going", "-b", "html", "docs", "docs/_build/html"
     )

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from asgard import __version__
+
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+from asgard_docs import write_inventories
 
 project = "asgard"
 author = "The asgard developers"
@@ -18,13 +23,11 @@ extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
+    "sphinx.ext.intersphinx",
+    "asgard_docs",  # docs/_ext: the capability matrix and the docstring check
 ]
-# The inventories of Python, httpx and attrs need the network, which CI does not have: link to
-# them only when asked (ASGARD_DOCS_INTERSPHINX=1).
-if os.environ.get("ASGARD_DOCS_INTERSPHINX") == "1":
-    extensions.append("sphinx.ext.intersphinx")
 source_suffix = {".md": "markdown"}
-exclude_patterns = ["_build", "_generated", "conftest.py"]
+exclude_patterns = ["_build", "_generated", "_ext", "conftest.py"]
 myst_heading_anchors = 3
 myst_enable_extensions = ["deflist"]
 html_theme = "furo"
@@ -36,10 +39,13 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 
+# Links to Python, httpx and attrs resolve from small inventories written from docs/_ext (the
+# build machine has no network); ASGARD_DOCS_INTERSPHINX=1 tries the projects' own first.
+_OFFLINE = write_inventories(Path(__file__).parent / "_build" / "inventories")
+_ONLINE = os.environ.get("ASGARD_DOCS_INTERSPHINX") == "1"
 intersphinx_mapping = {
-    "python": ("https://docs.python.org/3", None),
-    "httpx": ("https://www.python-httpx.org", None),
-    "attrs": ("https://www.attrs.org/en/stable", None),
+    project: (base, (None, local) if _ONLINE else (local,))
+    for project, (base, local) in _OFFLINE.items()
 }
 intersphinx_timeout = 5
 

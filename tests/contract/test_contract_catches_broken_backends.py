@@ -70,13 +70,54 @@ class TestUnpinned(AppsBackendContract):
 )
 
 
+NO_QUEUE_NO_EVENTS = """
+
+from asgard.backends import Capability
+from asgard.errors import UnsupportedOperationError
+
+
+class Plain(MarathonAppsBackend):
+    \"\"\"Declares no launch queue and no event stream{what}.\"\"\"
+
+    @property
+    def capabilities(self):
+        return super().capabilities - {{Capability.QUEUE, Capability.EVENTS}}
+{body}
+
+class TestPlain(AppsBackendContract):
+    @pytest.fixture
+    def apps_backend_for(self, cluster):
+        client = httpx.Client(transport=cluster.transport())
+        yield lambda account: Plain(cluster.marathon_urls, account=account, client=client)
+        client.close()
+"""
+
+# Says it has no queue, yet answers queue(): the contract holds it to refusing.
+QUEUE_NOT_REFUSED = CLUSTER + NO_QUEUE_NO_EVENTS.format(what=", yet serves the queue", body="")
+# Refuses what it does not declare: the contract skips those tests and passes.
+HONEST_WITHOUT_QUEUE = CLUSTER + NO_QUEUE_NO_EVENTS.format(
+    what=" and refuses them",
+    body="""
+    def queue(self):
+        raise UnsupportedOperationError("no launch queue")
+
+    def reset_delay(self, app_id):
+        raise UnsupportedOperationError("no launch queue")
+
+    def events(self, *, types=None):
+        raise UnsupportedOperationError("no event stream")
+""",
+)
+
+
 @pytest.mark.parametrize(
     ("source", "must_fail"),
     [
         (LEAKY_AGENTS, "test_list_shows_only_the_accounts_agents"),
         (UNPINNED_APPS, "test_apps_run_only_on_the_accounts_agents"),
+        (QUEUE_NOT_REFUSED, "test_undeclared_capabilities_are_refused"),
     ],
-    ids=["leaky-agents", "unpinned-apps"],
+    ids=["leaky-agents", "unpinned-apps", "queue-not-refused"],
 )
 def test_the_contract_fails_a_broken_backend(
     pytester: pytest.Pytester, source: str, must_fail: str
@@ -87,3 +128,17 @@ def test_the_contract_fails_a_broken_backend(
     assert outcomes.get("failed", 0) >= 1
     assert must_fail in result.stdout.str()
     assert outcomes.get("passed", 0) >= 1  # the rest of the contract still runs
+
+
+def test_a_backend_without_optional_capabilities_passes_what_applies(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_plain=HONEST_WITHOUT_QUEUE)
+    result = pytester.runpytest_inprocess(
+        "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-rs"
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0, result.stdout.str()
+    assert outcomes.get("skipped", 0) == 1  # the event-stream test
+    assert "the backend does not declare EVENTS" in result.stdout.str()
+    assert outcomes.get("passed", 0) >= 8  # refusals checked, the rest of the contract run

@@ -26,6 +26,11 @@ third-party backend runs the suite by subclassing the classes in its own test mo
             yield lambda account: MyAgentsBackend(cluster.mesos_urls, account=account,
                                                   client=client)
             client.close()
+
+Optional capabilities (:class:`~asgard.backends.Capability`) are honoured: the tests of a
+capability the backend does not declare are skipped (see :func:`requires`, which a backend's
+own tests may use too), and ``test_undeclared_capabilities_are_refused`` checks that its calls
+raise :class:`~asgard.errors.UnsupportedOperationError` instead.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 from asgard.testing.contract._async.agents import AsyncAgentsBackendContract
 from asgard.testing.contract._async.apps import AsyncAppsBackendContract
 from asgard.testing.contract._async.orchestrator import AsyncOrchestratorContract
+from asgard.testing.contract._common import requires
 from asgard.testing.contract._sync.agents import AgentsBackendContract
 from asgard.testing.contract._sync.apps import AppsBackendContract
 from asgard.testing.contract._sync.orchestrator import OrchestratorContract
@@ -44,4 +50,5 @@ __all__ = [
     "AsyncAppsBackendContract",
     "AsyncOrchestratorContract",
     "OrchestratorContract",
+    "requires",
 ]

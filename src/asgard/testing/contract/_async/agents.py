@@ -18,16 +18,17 @@ from collections.abc import Callable
 import pytest
 
 from asgard.account import Account
-from asgard.backends import AsyncAgentsBackend
+from asgard.backends import AsyncAgentsBackend, Capability
 from asgard.errors import (
     BackendError,
     BackendUnavailableError,
     InvalidInputError,
     NotFoundError,
     TenancyViolationError,
+    UnsupportedOperationError,
 )
 from asgard.testing._control import ClusterControl
-from asgard.testing.contract._common import DEV, OPS, ContractBase
+from asgard.testing.contract._common import DEV, OPS, ContractBase, requires
 
 __all__ = ["AsyncAgentsBackendContract"]
 
@@ -90,8 +91,9 @@ class AsyncAgentsBackendContract(ContractBase):
                     await agents.get(agent_id)
                 with pytest.raises(NotFoundError):
                     await agents.tasks(agent_id)
-                with pytest.raises(NotFoundError):
-                    await agents.usage(agent_id)
+                if Capability.USAGE in agents.capabilities:
+                    with pytest.raises(NotFoundError):
+                        await agents.usage(agent_id)
 
     @pytest.mark.anyio
     async def test_bad_ids_are_refused(self, agents_backend_for: AgentsFactory) -> None:
@@ -166,6 +168,7 @@ class AsyncAgentsBackendContract(ContractBase):
         """One sample per container of the account's tasks; counters grow with time."""
         agent_id = layout.dev_agents[0]
         async with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.USAGE)
             first = {sample.task_id: sample for sample in await agents.usage(agent_id)}
             cluster.advance(10)
             second = {sample.task_id: sample for sample in await agents.usage(agent_id)}
@@ -186,6 +189,7 @@ class AsyncAgentsBackendContract(ContractBase):
     ) -> None:
         """One call samples every agent; a dead agent is its own error, a foreign one absent."""
         async with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.USAGE)
             found = await agents.usage_all()
             assert set(found) == set(layout.dev_agents)
             busy, idle = (found[agent_id] for agent_id in layout.dev_agents)
@@ -209,6 +213,7 @@ class AsyncAgentsBackendContract(ContractBase):
         busy, idle = layout.dev_agents
         foreign = layout.ops_agents[0]
         async with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.USAGE)
             sampler = await agents.usage_sampler([busy, idle, foreign, busy])
             assert sampler.agent_ids == (busy, idle)
             first = await sampler.sample()
@@ -236,6 +241,7 @@ class AsyncAgentsBackendContract(ContractBase):
         agent_id = layout.dev_agents[0]
         cluster.faults.inject("agent_unreachable", server=cluster.agent_url(agent_id), times=None)
         async with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.USAGE)
             with pytest.raises(BackendError):
                 await agents.usage(agent_id)
             assert len(await agents.list()) == 2
@@ -248,6 +254,7 @@ class AsyncAgentsBackendContract(ContractBase):
         text = "".join(f"request {number}\n" for number in range(10000))
         cluster.write_log(layout.dev_web, "stderr", text)
         async with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.LOGS)
             assert await agents.logs(layout.dev_web, stream="stderr", tail=100) == text[-100:]
             assert await agents.logs(layout.dev_web, stream="stderr", tail=10**6) == text
             with pytest.raises(NotFoundError):
@@ -282,6 +289,27 @@ class AsyncAgentsBackendContract(ContractBase):
         await agents.aclose()
         with pytest.raises(BackendUnavailableError):
             await agents.list()
+
+    @pytest.mark.anyio
+    async def test_undeclared_capabilities_are_refused(
+        self, layout: _Layout, agents_backend_for: AgentsFactory
+    ) -> None:
+        """What a backend does not declare raises UnsupportedOperationError, not a guess."""
+        agent_id = layout.dev_agents[0]
+        async with agents_backend_for(DEV) as agents:
+            missing = {Capability.USAGE, Capability.LOGS} - agents.capabilities
+            if not missing:
+                pytest.skip("the backend declares every optional agents capability")
+            if Capability.USAGE in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    await agents.usage(agent_id)
+                with pytest.raises(UnsupportedOperationError):
+                    await agents.usage_all()
+                with pytest.raises(UnsupportedOperationError):
+                    await agents.usage_sampler()
+            if Capability.LOGS in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    await agents.logs(layout.dev_web)
 
     @pytest.mark.anyio
     async def test_info_names_the_leader(

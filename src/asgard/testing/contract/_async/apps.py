@@ -9,18 +9,20 @@ cluster). The contract closes the backends it gets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
 
 from asgard.account import Account
-from asgard.backends import AsyncAppsBackend
+from asgard.backends import AsyncAppsBackend, Capability
 from asgard.errors import (
     ConflictError,
     DeploymentFailedError,
     InvalidInputError,
     NotFoundError,
     TenancyViolationError,
+    UnsupportedOperationError,
     WaitTimeoutError,
 )
 from asgard.models import (
@@ -34,7 +36,7 @@ from asgard.models import (
     UnknownEvent,
 )
 from asgard.testing._control import ClusterControl
-from asgard.testing.contract._common import DEV, OPS, ContractBase
+from asgard.testing.contract._common import DEV, OPS, ContractBase, requires
 
 __all__ = ["AsyncAppsBackendContract"]
 
@@ -49,6 +51,18 @@ def web(*, instances: int = 2, cpus: float = 0.1) -> AppSpec:
     return AppSpec(
         id="web", instances=instances, cpus=cpus, mem=32, cmd="python3 -m http.server $PORT0"
     )
+
+
+@asynccontextmanager
+async def _no_stream() -> AsyncIterator[AsyncIterator[Event] | None]:
+    yield None
+
+
+def _events_if_declared(
+    apps: AsyncAppsBackend,
+) -> AbstractAsyncContextManager[AsyncIterator[Event] | None]:
+    """The backend's event stream, or None when it does not declare ``EVENTS``."""
+    return apps.events() if Capability.EVENTS in apps.capabilities else _no_stream()
 
 
 class _Layout:
@@ -105,7 +119,7 @@ class AsyncAppsBackendContract(ContractBase):
         progress: list[Deployment] = []
         deployments: list[Deployment] = []
         seen: set[str] = set()
-        async with apps_backend_for(DEV) as apps, apps.events() as stream:
+        async with apps_backend_for(DEV) as apps, _events_if_declared(apps) as stream:
             created = await apps.create(web())
             deployments.append(created)
             assert created.app_ids == ("/web",)
@@ -149,6 +163,8 @@ class AsyncAppsBackendContract(ContractBase):
                 await apps.get("web")
             # every deployment's success was streamed, and nothing of another app
             wanted = {deployment.id for deployment in deployments}
+            if stream is None:
+                return
             async for event in stream:
                 if isinstance(event, DeploymentSucceeded):
                     seen.add(event.deployment_id)
@@ -224,9 +240,10 @@ class AsyncAppsBackendContract(ContractBase):
             deployment = await apps.create(web(instances=1, cpus=64))
             with pytest.raises(WaitTimeoutError) as caught:
                 await apps.wait(deployment, timeout=0.3, poll_interval=0.02)
-            assert caught.value.queue_entry is not None
-            assert caught.value.queue_entry.app_id == "/web"
-            assert any(entry.app_id == "/web" for entry in await apps.queue())
+            if Capability.QUEUE in apps.capabilities:
+                assert caught.value.queue_entry is not None
+                assert caught.value.queue_entry.app_id == "/web"
+                assert any(entry.app_id == "/web" for entry in await apps.queue())
 
     @pytest.mark.anyio
     async def test_events_are_the_accounts_only(
@@ -238,6 +255,8 @@ class AsyncAppsBackendContract(ContractBase):
         its success.
         """
         seen: list[Event] = []
+        async with apps_backend_for(DEV) as apps:
+            requires(apps, Capability.EVENTS)
         async with apps_backend_for(DEV) as apps, apps.events() as stream:
             cluster.add_app(
                 "/ops/api",
@@ -255,6 +274,42 @@ class AsyncAppsBackendContract(ContractBase):
             app_ids = getattr(event, "app_ids", None) or (getattr(event, "app_id", None),)
             if not isinstance(event, StreamReconnected):
                 assert set(app_ids) <= {"/web"}, event
+
+    @pytest.mark.anyio
+    async def test_undeclared_capabilities_are_refused(
+        self, layout: _Layout, apps_backend_for: AppsFactory
+    ) -> None:
+        """What a backend does not declare raises UnsupportedOperationError, not a guess."""
+        async with apps_backend_for(DEV) as apps:
+            optional = {
+                Capability.QUEUE,
+                Capability.EVENTS,
+                Capability.KILL_AND_SCALE,
+                Capability.WIPE,
+            }
+            missing = optional - apps.capabilities
+            if not missing:
+                pytest.skip("the backend declares every optional apps capability")
+            await apps.wait(
+                await apps.create(web(instances=1)), timeout=TIMEOUT, poll_interval=POLL
+            )
+            task_id = (await apps.tasks("web"))[0].id
+            if Capability.QUEUE in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    await apps.queue()
+                with pytest.raises(UnsupportedOperationError):
+                    await apps.reset_delay("web")
+            if Capability.EVENTS in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    async with apps.events():
+                        pass
+            if Capability.KILL_AND_SCALE in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    await apps.kill_tasks("web", [task_id], scale=True)
+            if Capability.WIPE in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    await apps.kill_tasks("web", [task_id], wipe=True)
+            assert len(await apps.tasks("web")) == 1  # nothing was killed
 
     @pytest.mark.anyio
     async def test_info_names_the_leader(

@@ -13,11 +13,12 @@ from collections.abc import Callable
 import pytest
 
 from asgard.account import Account
+from asgard.backends import Capability
 from asgard.errors import NotFoundError, TenancyViolationError
 from asgard.models import AppSpec
 from asgard.orchestrator import AsyncOrchestrator
 from asgard.testing._control import ClusterControl
-from asgard.testing.contract._common import DEV, OPS, ContractBase
+from asgard.testing.contract._common import DEV, OPS, ContractBase, requires
 
 __all__ = ["AsyncOrchestratorContract"]
 
@@ -80,6 +81,7 @@ class AsyncOrchestratorContract(ContractBase):
     ) -> None:
         """Every running task is measured; the app's figures are percents of its limits."""
         async with orchestrator_for(DEV) as orch:
+            requires(orch.agents, Capability.USAGE)
             await self._deploy(orch)
             stats = await orch.app_stats("web", interval=0.1)
         assert stats.app_id == "/web"
@@ -96,6 +98,7 @@ class AsyncOrchestratorContract(ContractBase):
     ) -> None:
         """Tasks on an agent that cannot be read go to ``errors``; the others are measured."""
         async with orchestrator_for(DEV) as orch:
+            requires(orch.agents, Capability.USAGE)
             await self._deploy(orch)
             placed = await orch.app_tasks("web")
             dead = placed[0].task.agent_id
@@ -112,6 +115,7 @@ class AsyncOrchestratorContract(ContractBase):
     ) -> None:
         """The account's agents' resources, and only its apps' shares."""
         async with orchestrator_for(DEV) as orch:
+            requires(orch.agents, Capability.USAGE)
             await self._deploy(orch, instances=2)
             usage = await orch.usage(interval=0.1)
             agents = await orch.agents.list()

@@ -19,16 +19,17 @@ from collections.abc import Callable
 import pytest
 
 from asgard.account import Account
-from asgard.backends import AgentsBackend
+from asgard.backends import AgentsBackend, Capability
 from asgard.errors import (
     BackendError,
     BackendUnavailableError,
     InvalidInputError,
     NotFoundError,
     TenancyViolationError,
+    UnsupportedOperationError,
 )
 from asgard.testing._control import ClusterControl
-from asgard.testing.contract._common import DEV, OPS, ContractBase
+from asgard.testing.contract._common import DEV, OPS, ContractBase, requires
 
 __all__ = ["AgentsBackendContract"]
 
@@ -89,8 +90,9 @@ class AgentsBackendContract(ContractBase):
                     agents.get(agent_id)
                 with pytest.raises(NotFoundError):
                     agents.tasks(agent_id)
-                with pytest.raises(NotFoundError):
-                    agents.usage(agent_id)
+                if Capability.USAGE in agents.capabilities:
+                    with pytest.raises(NotFoundError):
+                        agents.usage(agent_id)
 
     def test_bad_ids_are_refused(self, agents_backend_for: AgentsFactory) -> None:
         """An id that cannot be one fails before any request."""
@@ -159,6 +161,7 @@ class AgentsBackendContract(ContractBase):
         """One sample per container of the account's tasks; counters grow with time."""
         agent_id = layout.dev_agents[0]
         with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.USAGE)
             first = {sample.task_id: sample for sample in agents.usage(agent_id)}
             cluster.advance(10)
             second = {sample.task_id: sample for sample in agents.usage(agent_id)}
@@ -178,6 +181,7 @@ class AgentsBackendContract(ContractBase):
     ) -> None:
         """One call samples every agent; a dead agent is its own error, a foreign one absent."""
         with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.USAGE)
             found = agents.usage_all()
             assert set(found) == set(layout.dev_agents)
             busy, idle = (found[agent_id] for agent_id in layout.dev_agents)
@@ -200,6 +204,7 @@ class AgentsBackendContract(ContractBase):
         busy, idle = layout.dev_agents
         foreign = layout.ops_agents[0]
         with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.USAGE)
             sampler = agents.usage_sampler([busy, idle, foreign, busy])
             assert sampler.agent_ids == (busy, idle)
             first = sampler.sample()
@@ -226,6 +231,7 @@ class AgentsBackendContract(ContractBase):
         agent_id = layout.dev_agents[0]
         cluster.faults.inject("agent_unreachable", server=cluster.agent_url(agent_id), times=None)
         with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.USAGE)
             with pytest.raises(BackendError):
                 agents.usage(agent_id)
             assert len(agents.list()) == 2
@@ -237,6 +243,7 @@ class AgentsBackendContract(ContractBase):
         text = "".join(f"request {number}\n" for number in range(10000))
         cluster.write_log(layout.dev_web, "stderr", text)
         with agents_backend_for(DEV) as agents:
+            requires(agents, Capability.LOGS)
             assert agents.logs(layout.dev_web, stream="stderr", tail=100) == text[-100:]
             assert agents.logs(layout.dev_web, stream="stderr", tail=10**6) == text
             with pytest.raises(NotFoundError):
@@ -268,6 +275,26 @@ class AgentsBackendContract(ContractBase):
         agents.close()
         with pytest.raises(BackendUnavailableError):
             agents.list()
+
+    def test_undeclared_capabilities_are_refused(
+        self, layout: _Layout, agents_backend_for: AgentsFactory
+    ) -> None:
+        """What a backend does not declare raises UnsupportedOperationError, not a guess."""
+        agent_id = layout.dev_agents[0]
+        with agents_backend_for(DEV) as agents:
+            missing = {Capability.USAGE, Capability.LOGS} - agents.capabilities
+            if not missing:
+                pytest.skip("the backend declares every optional agents capability")
+            if Capability.USAGE in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    agents.usage(agent_id)
+                with pytest.raises(UnsupportedOperationError):
+                    agents.usage_all()
+                with pytest.raises(UnsupportedOperationError):
+                    agents.usage_sampler()
+            if Capability.LOGS in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    agents.logs(layout.dev_web)
 
     def test_info_names_the_leader(
         self, cluster: ClusterControl, agents_backend_for: AgentsFactory

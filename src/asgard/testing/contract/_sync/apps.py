@@ -10,18 +10,20 @@ cluster). The contract closes the backends it gets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator, Callable
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
 from asgard.account import Account
-from asgard.backends import AppsBackend
+from asgard.backends import AppsBackend, Capability
 from asgard.errors import (
     ConflictError,
     DeploymentFailedError,
     InvalidInputError,
     NotFoundError,
     TenancyViolationError,
+    UnsupportedOperationError,
     WaitTimeoutError,
 )
 from asgard.models import (
@@ -35,7 +37,7 @@ from asgard.models import (
     UnknownEvent,
 )
 from asgard.testing._control import ClusterControl
-from asgard.testing.contract._common import DEV, OPS, ContractBase
+from asgard.testing.contract._common import DEV, OPS, ContractBase, requires
 
 __all__ = ["AppsBackendContract"]
 
@@ -50,6 +52,18 @@ def web(*, instances: int = 2, cpus: float = 0.1) -> AppSpec:
     return AppSpec(
         id="web", instances=instances, cpus=cpus, mem=32, cmd="python3 -m http.server $PORT0"
     )
+
+
+@contextmanager
+def _no_stream() -> Iterator[Iterator[Event] | None]:
+    yield None
+
+
+def _events_if_declared(
+    apps: AppsBackend,
+) -> AbstractContextManager[Iterator[Event] | None]:
+    """The backend's event stream, or None when it does not declare ``EVENTS``."""
+    return apps.events() if Capability.EVENTS in apps.capabilities else _no_stream()
 
 
 class _Layout:
@@ -104,7 +118,7 @@ class AppsBackendContract(ContractBase):
         progress: list[Deployment] = []
         deployments: list[Deployment] = []
         seen: set[str] = set()
-        with apps_backend_for(DEV) as apps, apps.events() as stream:
+        with apps_backend_for(DEV) as apps, _events_if_declared(apps) as stream:
             created = apps.create(web())
             deployments.append(created)
             assert created.app_ids == ("/web",)
@@ -148,6 +162,8 @@ class AppsBackendContract(ContractBase):
                 apps.get("web")
             # every deployment's success was streamed, and nothing of another app
             wanted = {deployment.id for deployment in deployments}
+            if stream is None:
+                return
             for event in stream:
                 if isinstance(event, DeploymentSucceeded):
                     seen.add(event.deployment_id)
@@ -218,9 +234,10 @@ class AppsBackendContract(ContractBase):
             deployment = apps.create(web(instances=1, cpus=64))
             with pytest.raises(WaitTimeoutError) as caught:
                 apps.wait(deployment, timeout=0.3, poll_interval=0.02)
-            assert caught.value.queue_entry is not None
-            assert caught.value.queue_entry.app_id == "/web"
-            assert any(entry.app_id == "/web" for entry in apps.queue())
+            if Capability.QUEUE in apps.capabilities:
+                assert caught.value.queue_entry is not None
+                assert caught.value.queue_entry.app_id == "/web"
+                assert any(entry.app_id == "/web" for entry in apps.queue())
 
     def test_events_are_the_accounts_only(
         self, cluster: ClusterControl, layout: _Layout, apps_backend_for: AppsFactory
@@ -231,6 +248,8 @@ class AppsBackendContract(ContractBase):
         its success.
         """
         seen: list[Event] = []
+        with apps_backend_for(DEV) as apps:
+            requires(apps, Capability.EVENTS)
         with apps_backend_for(DEV) as apps, apps.events() as stream:
             cluster.add_app(
                 "/ops/api",
@@ -248,6 +267,41 @@ class AppsBackendContract(ContractBase):
             app_ids = getattr(event, "app_ids", None) or (getattr(event, "app_id", None),)
             if not isinstance(event, StreamReconnected):
                 assert set(app_ids) <= {"/web"}, event
+
+    def test_undeclared_capabilities_are_refused(
+        self, layout: _Layout, apps_backend_for: AppsFactory
+    ) -> None:
+        """What a backend does not declare raises UnsupportedOperationError, not a guess."""
+        with apps_backend_for(DEV) as apps:
+            optional = {
+                Capability.QUEUE,
+                Capability.EVENTS,
+                Capability.KILL_AND_SCALE,
+                Capability.WIPE,
+            }
+            missing = optional - apps.capabilities
+            if not missing:
+                pytest.skip("the backend declares every optional apps capability")
+            apps.wait(
+                apps.create(web(instances=1)), timeout=TIMEOUT, poll_interval=POLL
+            )
+            task_id = (apps.tasks("web"))[0].id
+            if Capability.QUEUE in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    apps.queue()
+                with pytest.raises(UnsupportedOperationError):
+                    apps.reset_delay("web")
+            if Capability.EVENTS in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    with apps.events():
+                        pass
+            if Capability.KILL_AND_SCALE in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    apps.kill_tasks("web", [task_id], scale=True)
+            if Capability.WIPE in missing:
+                with pytest.raises(UnsupportedOperationError):
+                    apps.kill_tasks("web", [task_id], wipe=True)
+            assert len(apps.tasks("web")) == 1  # nothing was killed
 
     def test_info_names_the_leader(
         self, layout: _Layout, apps_backend_for: AppsFactory

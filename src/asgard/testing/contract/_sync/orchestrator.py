@@ -14,11 +14,12 @@ from collections.abc import Callable
 import pytest
 
 from asgard.account import Account
+from asgard.backends import Capability
 from asgard.errors import NotFoundError, TenancyViolationError
 from asgard.models import AppSpec
 from asgard.orchestrator import Orchestrator
 from asgard.testing._control import ClusterControl
-from asgard.testing.contract._common import DEV, OPS, ContractBase
+from asgard.testing.contract._common import DEV, OPS, ContractBase, requires
 
 __all__ = ["OrchestratorContract"]
 
@@ -79,6 +80,7 @@ class OrchestratorContract(ContractBase):
     ) -> None:
         """Every running task is measured; the app's figures are percents of its limits."""
         with orchestrator_for(DEV) as orch:
+            requires(orch.agents, Capability.USAGE)
             self._deploy(orch)
             stats = orch.app_stats("web", interval=0.1)
         assert stats.app_id == "/web"
@@ -94,6 +96,7 @@ class OrchestratorContract(ContractBase):
     ) -> None:
         """Tasks on an agent that cannot be read go to ``errors``; the others are measured."""
         with orchestrator_for(DEV) as orch:
+            requires(orch.agents, Capability.USAGE)
             self._deploy(orch)
             placed = orch.app_tasks("web")
             dead = placed[0].task.agent_id
@@ -109,6 +112,7 @@ class OrchestratorContract(ContractBase):
     ) -> None:
         """The account's agents' resources, and only its apps' shares."""
         with orchestrator_for(DEV) as orch:
+            requires(orch.agents, Capability.USAGE)
             self._deploy(orch, instances=2)
             usage = orch.usage(interval=0.1)
             agents = orch.agents.list()
