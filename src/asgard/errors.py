@@ -195,7 +195,11 @@ class NoLeaderError(BackendUnavailableError):
 
 
 class BackendTimeoutError(BackendError):
-    """A read timed out on every attempt its retries allowed."""
+    """A read timed out on every attempt its retries allowed, or a call found no free connection.
+
+    The second case (a read or a write) means nothing was sent: the client's connection pool
+    had no connection free in time.
+    """
 
 
 class WriteOutcomeUnknownError(BackendError):

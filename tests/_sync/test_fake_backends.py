@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from asgard import Account
-from asgard.errors import InvalidInputError
+from asgard.errors import InvalidInputError, NoLeaderError
 from asgard.models import AppSpec
 from asgard.testing import FakeCluster
 
@@ -42,6 +42,33 @@ def test_an_app_deployed_through_marathon_runs_on_the_accounts_mesos_agents(
     assert len(samples) == 3
     # what Mesos says is allocated includes the three tasks and their executors
     assert sum(agent.allocated.cpus for agent in listed) == pytest.approx(3 * (0.5 + 0.1))
+
+
+@pytest.mark.parametrize("account", [DEV, Account.cluster_wide()], ids=["dev", "cluster-wide"])
+def test_an_agents_tasks_are_its_own_in_every_view(account: Account) -> None:
+    cluster = FakeCluster(seed=3)
+    first, second = (cluster.add_agent(owner="dev-team", cpus=4, mem=8192) for _ in range(2))
+    on_first = cluster.add_task(agent_id=first, app_id="/dev/web")
+    on_second = cluster.add_task(agent_id=second, app_id="/dev/web")
+    agents, apps = cluster.backends(account)
+    with agents, apps:
+        assert [task.id for task in agents.tasks(first)] == [on_first]
+        assert [task.id for task in agents.tasks(second)] == [on_second]
+        got = agents.get(first)
+    assert [task.id for task in got.tasks or ()] == [on_first]
+
+
+def test_info_names_the_leader_of_now_and_says_when_there_is_none() -> None:
+    cluster = FakeCluster(seed=3)
+    cluster.add_agent(owner="dev-team", cpus=4, mem=8192)
+    agents, apps = cluster.backends(DEV)
+    with agents, apps:
+        agents.list()  # the backend now remembers master 0 as the leader
+        cluster.set_leader(1, service="mesos")
+        assert (agents.info()).leader == cluster.mesos_urls[1]
+        cluster.no_leader(service="mesos")
+        with pytest.raises(NoLeaderError):
+            agents.info()
 
 
 def test_backends_refuse_what_is_not_an_account() -> None:

@@ -163,6 +163,18 @@ def test_a_404_keeps_what_marathon_said() -> None:
 
 
 @respx.mock
+def test_a_missing_version_keeps_what_marathon_said() -> None:
+    said = {"message": f"App '/dev/web' does not exist in version {V1}"}
+    respx.get(f"{MT1}/v2/apps/dev/web/versions/{V1}").mock(
+        return_value=httpx.Response(404, json=said)
+    )
+    with backend() as apps:
+        with pytest.raises(NotFoundError) as caught:
+            apps.get_version("web", V1)
+    assert caught.value.server_message == said["message"]
+
+
+@respx.mock
 def test_a_reply_holding_another_namespaces_app_is_a_tenancy_violation() -> None:
     respx.get(f"{MT1}/v2/apps/dev/*").mock(
         return_value=httpx.Response(200, json={"*": [app_json(), app_json("/devx/web")]})

@@ -315,8 +315,10 @@ class HttpSession:
                 url=redact_url((base_url or self.pool.servers[0]) + path),
             )
 
-    def leader(self) -> str | None:
+    def leader(self, *, refresh: bool = False) -> str | None:
         """The base URL of the leading configured server, asking the servers when unknown.
+
+        With ``refresh`` the servers are always asked: the one remembered may have stepped down.
 
         Raises:
             BackendUnavailableError: when the session is closed.
@@ -325,7 +327,7 @@ class HttpSession:
             raise BackendUnavailableError(
                 f"the {self.config.backend} backend is closed", backend=self.config.backend
             )
-        if self.pool.leader is None:
+        if refresh or self.pool.leader is None:
             self.pool.leader = self._find_leader(self.pool, self.dialect)
         return None if self.pool.leader is None else self.pool.servers[self.pool.leader]
 

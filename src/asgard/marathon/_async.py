@@ -219,8 +219,11 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         relative, full = self._ids(app_id)
         try:
             reply = await self._call(_requests.app_version(full, version))
-        except NotFoundError:
-            raise NotFoundError(f"version {version!r} of app {relative!r} not found") from None
+        except NotFoundError as exc:
+            raise NotFoundError(
+                f"version {version!r} of app {relative!r} not found",
+                server_message=exc.server_message,
+            ) from None
         return _parse.app_definition_from(reply.json(), self._account)
 
     async def deployments(self) -> builtins.list[Deployment]:

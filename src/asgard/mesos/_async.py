@@ -157,7 +157,9 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
             NotFoundError: when the agent is absent or not the account's.
         """
         found = await self._agent(agent_id)
-        return [task for _, task in await self._visible_tasks({found.agent.id: found.agent})]
+        on_it = await self._visible_tasks({found.agent.id: found.agent})
+        # a cluster-wide view keeps tasks of unlisted agents; this call is about one agent
+        return [task for _, task in on_it if task.agent_id == found.agent.id]
 
     async def usage(self, agent_id: str) -> builtins.list[UsageSample]:
         """One sample per container of the account's tasks on the agent (its ``/containers``).
@@ -295,7 +297,7 @@ class AsyncMesosAgentsBackend(AsyncBackendCore):
             NoLeaderError: when no configured master leads.
             BackendError: a subclass, when the masters cannot answer.
         """
-        leader = await self._session.leader()
+        leader = await self._session.leader(refresh=True)  # who leads now, not who led
         if leader is None:
             raise NoLeaderError("no configured Mesos master leads", backend=self.backend_name)
         reply = await self._session.request("GET", _requests.VERSION, local=True)

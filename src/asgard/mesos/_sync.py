@@ -158,7 +158,9 @@ class MesosAgentsBackend(BackendCore):
             NotFoundError: when the agent is absent or not the account's.
         """
         found = self._agent(agent_id)
-        return [task for _, task in self._visible_tasks({found.agent.id: found.agent})]
+        on_it = self._visible_tasks({found.agent.id: found.agent})
+        # a cluster-wide view keeps tasks of unlisted agents; this call is about one agent
+        return [task for _, task in on_it if task.agent_id == found.agent.id]
 
     def usage(self, agent_id: str) -> builtins.list[UsageSample]:
         """One sample per container of the account's tasks on the agent (its ``/containers``).
@@ -296,7 +298,7 @@ class MesosAgentsBackend(BackendCore):
             NoLeaderError: when no configured master leads.
             BackendError: a subclass, when the masters cannot answer.
         """
-        leader = self._session.leader()
+        leader = self._session.leader(refresh=True)  # who leads now, not who led
         if leader is None:
             raise NoLeaderError("no configured Mesos master leads", backend=self.backend_name)
         reply = self._session.request("GET", _requests.VERSION, local=True)
