@@ -52,22 +52,6 @@ intersphinx_timeout = 5
 # Without the inventories, references to these third-party and standard names cannot resolve;
 # they are not broken links of ours.
 nitpick_ignore_regex = [
-    ("py:class", r"httpx\..*"),
-    ("py:class", r"ssl\..*"),
-    ("py:class", r"os\.PathLike.*"),
-    ("py:class", r"collections\.abc\..*"),
-    ("py:class", r"typing\..*"),
-    ("py:class", r"typing_extensions\..*"),
-    ("py:class", r"datetime\..*"),
-    ("py:class", r"enum\..*"),
-    ("py:class", r"types\..*"),
-    ("py:class", r"(str|int|float|bool|bytes|object|type|tuple|list|dict|frozenset|None)"),
-    ("py:exc", r"(ValueError|LookupError|KeyError|TypeError|ExceptionGroup)"),
-    ("py:class", r"(Exception|BaseException|ValueError|LookupError)"),
-    ("py:.*", r"json\..*"),
-    ("py:.*", r"attrs\..*"),
-    ("py:class", r"contextlib\..*"),
-    ("py:class", r"threading\..*"),
     # private modules and bases (shown by show-inheritance, or in signatures) that have no
     # public name: the public one is tried first, see _resolve_names below
     ("py:class", r"asgard\.(\w+\.)*_\w+(\.\w+)*"),
@@ -75,8 +59,6 @@ nitpick_ignore_regex = [
     # type aliases and constants of the testing package (module data autodoc cannot import)
     ("py:class", r"(Handler|ServerKind|FaultKind|AttributeValue|Service|TickListener)"),
     ("py:data", r"[A-Z][A-Z_]+"),
-    ("py:exc", r"httpx\..*"),
-    ("py:class", r"(datetime|random\.Random|re\.Pattern)"),
 ]
 
 # Docstrings say ``Raises: InvalidInputError:`` and ``Deployment`` without their module: resolve

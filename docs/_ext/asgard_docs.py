@@ -222,6 +222,9 @@ _INVENTORIES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ),
             ("typing.Protocol", "py:class", "library/typing.html#typing.Protocol"),
             ("datetime.datetime", "py:class", "library/datetime.html#datetime.datetime"),
+            # annotations written ``datetime`` after ``from datetime import datetime``
+            ("datetime", "py:class", "library/datetime.html#datetime.datetime"),
+            ("threading.RLock", "py:class", "library/threading.html#threading.RLock"),
             ("datetime.timedelta", "py:class", "library/datetime.html#datetime.timedelta"),
             ("enum.Enum", "py:class", "library/enum.html#enum.Enum"),
             ("os.PathLike", "py:class", "library/os.html#os.PathLike"),
@@ -249,8 +252,18 @@ _INVENTORIES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("httpx.BaseTransport", "py:class", "advanced/transports/"),
             ("httpx.AsyncBaseTransport", "py:class", "advanced/transports/"),
             ("httpx.MockTransport", "py:class", "advanced/transports/#mock-transports"),
-            ("httpx.HTTPError", "py:exception", "exceptions/"),
-            ("httpx.ReadError", "py:exception", "exceptions/"),
+            ("httpx.Auth", "py:class", "advanced/authentication/"),
+            ("httpx.QueryParams", "py:class", "api/"),
+            *(
+                (f"httpx.{name}", "py:exception", "exceptions/")
+                for name in (
+                    "HTTPError",
+                    "TransportError",
+                    "ReadError",
+                    "ReadTimeout",
+                    "ConnectError",
+                )
+            ),
         ],
     ),
     "attrs": (

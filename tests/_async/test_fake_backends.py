@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from asgard import Account
-from asgard.errors import InvalidInputError, NoLeaderError
-from asgard.models import AppSpec
+from asgard.errors import DeploymentFailedError, InvalidInputError, NoLeaderError, NotFoundError
+from asgard.models import AppPatch, AppSpec
 from asgard.testing import FakeCluster
 
 DEV = Account(namespace="dev", owner="dev-team")
@@ -71,6 +71,69 @@ async def test_info_names_the_leader_of_now_and_says_when_there_is_none() -> Non
         cluster.no_leader(service="mesos")
         with pytest.raises(NoLeaderError):
             await agents.info()
+
+
+def dev_cluster() -> FakeCluster:
+    cluster = FakeCluster(seed=1)
+    cluster.add_agent(owner="dev-team", cpus=4, mem=8192)
+    return cluster
+
+
+WEB = AppSpec(id="web", instances=2, cpus=0.5, mem=128, cmd="serve")
+
+
+@pytest.mark.anyio
+async def test_waiting_for_a_write_that_changes_nothing_succeeds() -> None:
+    cluster = dev_cluster()
+    agents, apps = cluster.async_backends(DEV)
+    async with agents, apps:
+        await apps.create(WEB)
+        cluster.advance(30)
+        same = await apps.scale("web", 2)  # a new deployment version, the app's stays
+        cluster.advance(5)
+        assert await apps.wait(same, timeout=1, poll_interval=0.01) == same
+        noop = await apps.patch("web", AppPatch(cmd="serve"))
+        cluster.advance(5)
+        assert await apps.wait(noop.id, timeout=1, poll_interval=0.01) == noop
+
+
+@pytest.mark.anyio
+async def test_waiting_for_the_rollback_of_a_cancelled_create_succeeds() -> None:
+    cluster = dev_cluster()
+    agents, apps = cluster.async_backends(DEV)
+    async with agents, apps:
+        etl = await apps.create(AppSpec(id="etl", cpus=8, mem=1024, cmd="etl"))  # too big
+        cluster.advance(5)
+        rollback = await apps.cancel(etl)
+        assert rollback is not None
+        cluster.advance(0.5)  # the rollback (deleting the app) is over before the first poll
+        assert await apps.wait(rollback, timeout=2, poll_interval=0.01) == rollback
+        assert await apps.wait(rollback.id, timeout=2, poll_interval=0.01) == rollback
+        with pytest.raises(NotFoundError):
+            await apps.get("etl")
+
+
+@pytest.mark.anyio
+async def test_waiting_by_id_judges_this_backends_writes_and_refuses_unknown_ids() -> None:
+    cluster = dev_cluster()
+    agents, apps = cluster.async_backends(DEV)
+    async with agents, apps:
+        await apps.create(WEB)
+        cluster.advance(30)
+        doomed = await apps.patch("web", AppPatch(mem=256))
+        cluster.fail_deployment(doomed.id)
+        cluster.advance(30)
+        with pytest.raises(DeploymentFailedError):  # by id, as by the Deployment
+            await apps.wait(doomed.id, timeout=1, poll_interval=0.01)
+        with pytest.raises(NotFoundError):
+            await apps.wait("no-such-deployment", timeout=1, poll_interval=0.01)
+    everything = cluster.async_backends(Account.cluster_wide())[1]
+    async with everything:
+        ops = everything.for_account(Account(namespace="ops", owner="ops-team"))
+        dev = everything.for_account(DEV)
+        mine = await dev.scale("web", 3)
+        with pytest.raises(NotFoundError):  # another tenant's write, by id: not found
+            await ops.wait(mine.id, timeout=1, poll_interval=0.01)
 
 
 def test_backends_refuse_what_is_not_an_account() -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from asgard import Account
-from asgard.errors import InvalidInputError, NoLeaderError
-from asgard.models import AppSpec
+from asgard.errors import DeploymentFailedError, InvalidInputError, NoLeaderError, NotFoundError
+from asgard.models import AppPatch, AppSpec
 from asgard.testing import FakeCluster
 
 DEV = Account(namespace="dev", owner="dev-team")
@@ -69,6 +69,66 @@ def test_info_names_the_leader_of_now_and_says_when_there_is_none() -> None:
         cluster.no_leader(service="mesos")
         with pytest.raises(NoLeaderError):
             agents.info()
+
+
+def dev_cluster() -> FakeCluster:
+    cluster = FakeCluster(seed=1)
+    cluster.add_agent(owner="dev-team", cpus=4, mem=8192)
+    return cluster
+
+
+WEB = AppSpec(id="web", instances=2, cpus=0.5, mem=128, cmd="serve")
+
+
+def test_waiting_for_a_write_that_changes_nothing_succeeds() -> None:
+    cluster = dev_cluster()
+    agents, apps = cluster.backends(DEV)
+    with agents, apps:
+        apps.create(WEB)
+        cluster.advance(30)
+        same = apps.scale("web", 2)  # a new deployment version, the app's stays
+        cluster.advance(5)
+        assert apps.wait(same, timeout=1, poll_interval=0.01) == same
+        noop = apps.patch("web", AppPatch(cmd="serve"))
+        cluster.advance(5)
+        assert apps.wait(noop.id, timeout=1, poll_interval=0.01) == noop
+
+
+def test_waiting_for_the_rollback_of_a_cancelled_create_succeeds() -> None:
+    cluster = dev_cluster()
+    agents, apps = cluster.backends(DEV)
+    with agents, apps:
+        etl = apps.create(AppSpec(id="etl", cpus=8, mem=1024, cmd="etl"))  # too big
+        cluster.advance(5)
+        rollback = apps.cancel(etl)
+        assert rollback is not None
+        cluster.advance(0.5)  # the rollback (deleting the app) is over before the first poll
+        assert apps.wait(rollback, timeout=2, poll_interval=0.01) == rollback
+        assert apps.wait(rollback.id, timeout=2, poll_interval=0.01) == rollback
+        with pytest.raises(NotFoundError):
+            apps.get("etl")
+
+
+def test_waiting_by_id_judges_this_backends_writes_and_refuses_unknown_ids() -> None:
+    cluster = dev_cluster()
+    agents, apps = cluster.backends(DEV)
+    with agents, apps:
+        apps.create(WEB)
+        cluster.advance(30)
+        doomed = apps.patch("web", AppPatch(mem=256))
+        cluster.fail_deployment(doomed.id)
+        cluster.advance(30)
+        with pytest.raises(DeploymentFailedError):  # by id, as by the Deployment
+            apps.wait(doomed.id, timeout=1, poll_interval=0.01)
+        with pytest.raises(NotFoundError):
+            apps.wait("no-such-deployment", timeout=1, poll_interval=0.01)
+    everything = cluster.backends(Account.cluster_wide())[1]
+    with everything:
+        ops = everything.for_account(Account(namespace="ops", owner="ops-team"))
+        dev = everything.for_account(DEV)
+        mine = dev.scale("web", 3)
+        with pytest.raises(NotFoundError):  # another tenant's write, by id: not found
+            ops.wait(mine.id, timeout=1, poll_interval=0.01)
 
 
 def test_backends_refuse_what_is_not_an_account() -> None:

@@ -450,10 +450,26 @@ def test_one_debug_line_per_request_and_no_secret_in_it(
     http = session(auth=BasicAuth("ops", PASSWORD))
     with caplog.at_level(logging.DEBUG, logger="asgard.http"):
         http.request("GET", "/master/slaves")
-    lines = [record.getMessage() for record in caplog.records if record.name == "asgard.http"]
+    # one child logger per backend, under asgard.http
+    lines = [r.getMessage() for r in caplog.records if r.name == "asgard.http.mesos"]
     assert len(lines) == 2
     assert "GET /master/slaves -> 307" in lines[0]
     assert "-> 200" in lines[1]
     assert "m2:5050" in lines[1]
     assert all(PASSWORD not in line and "Basic" not in line for line in lines)
+    http.close()
+
+
+@respx.mock
+def test_one_backends_lines_can_be_turned_on_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    respx.get(f"{M1}/master/slaves").mock(return_value=httpx.Response(200, json=SLAVES))
+    http = session()
+    with caplog.at_level(logging.DEBUG, logger="asgard.http.marathon"):
+        http.request("GET", "/master/slaves")  # a Mesos session: not logged
+    assert [r for r in caplog.records if r.name.startswith("asgard.http")] == []
+    with caplog.at_level(logging.DEBUG, logger="asgard.http.mesos"):
+        http.request("GET", "/master/slaves")
+    assert [r.name for r in caplog.records] == ["asgard.http.mesos"]
     http.close()

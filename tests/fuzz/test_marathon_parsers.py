@@ -304,7 +304,7 @@ def test_mutated_single_tasks(data: st.DataObject, account: Account) -> None:
 
 
 def check_deployments(account: Account, visible: list[_parse.VisibleDeployment] | None) -> None:
-    for deployment, fully_owned in visible or []:
+    for deployment, fully_owned, *_ in visible or []:
         check_app_ids(account, list(deployment.app_ids))
         assert account.is_cluster_wide or deployment.app_ids, "an invisible deployment listed"
         if account.is_cluster_wide:
@@ -362,7 +362,7 @@ def test_deployments_of_several_namespaces(listing: Json) -> None:
     visible = outcome(lambda: _parse.deployments_from(listing, DEV), listing)
     assert visible is not None
     check_deployments(DEV, visible)
-    for deployment, fully_owned in visible:
+    for deployment, fully_owned, *_ in visible:
         (raw,) = [item for item in listing if item["id"] == deployment.id]
         touched = [
             *raw["affectedApps"],

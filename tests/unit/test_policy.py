@@ -148,6 +148,11 @@ def test_pool_orders_from_the_leader_and_maps_locations() -> None:
         ({"verify": 3}, "verify"),
         ({"cert": "/does/not/exist.pem"}, "TLS"),
         ({"cert": 3}, "cert"),
+        # asgard would ignore these: the injected client's own TLS applies
+        ({"injected_client": True, "verify": False}, "with client="),
+        ({"injected_client": True, "cert": "/some/client.pem"}, "with client="),
+        # asgard does not load a certificate into a context it was given
+        ({"verify": ssl.create_default_context(), "cert": "/some/client.pem"}, "load_cert_chain"),
     ],
 )
 def test_bad_options_are_invalid_input(options: dict[str, Any], words: str) -> None:

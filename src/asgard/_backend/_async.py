@@ -58,11 +58,14 @@ class AsyncBackendCore:
         account: the account the backend is bound to (required).
         auth: credentials sent only to the configured servers.
         timeout: seconds or an ``httpx.Timeout`` (default 10 s, or the injected client's).
-        verify: True, False, a CA bundle path or an ``ssl.SSLContext``.
-        cert: a client certificate path, or ``(certfile, keyfile)``.
+        verify: True, False, a CA bundle path or an ``ssl.SSLContext`` (used as it is: load
+            a client certificate into it yourself).
+        cert: a client certificate path, or ``(certfile, keyfile)``; not with an
+            ``ssl.SSLContext`` as ``verify``.
         max_concurrency: the bound of concurrent fan-out, shared with ``for_account`` views.
         read_retries: how many more times a failed read is tried.
-        client: an ``httpx.AsyncClient`` to use instead of creating one (never closed here).
+        client: an ``httpx.AsyncClient`` to use instead of creating one (never closed here);
+            its own TLS settings apply, so ``verify`` and ``cert`` cannot be given with it.
 
     Raises:
         InvalidInputError: for any bad option, before a client or a request exists.

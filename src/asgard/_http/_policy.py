@@ -166,6 +166,12 @@ def build_ssl_context(verify: VerifyTypes, cert: CertTypes) -> ssl.SSLContext:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         elif isinstance(verify, ssl.SSLContext):
+            if cert is not None:
+                raise InvalidInputError(
+                    "with verify=<ssl.SSLContext>, load the client certificate into that "
+                    "context (context.load_cert_chain(...)) instead of passing cert=: asgard "
+                    "does not change a context it is given"
+                )
             context = verify
         elif isinstance(verify, (str, os.PathLike)):
             location = os.fspath(verify)
@@ -252,7 +258,8 @@ class HttpConfig:
 
         Raises:
             InvalidInputError: for an empty or bad server list, a bad timeout, TLS option,
-                concurrency bound or retry count.
+                concurrency bound or retry count; ``verify`` or ``cert`` with an injected
+                client; ``cert`` with an ``ssl.SSLContext`` as ``verify``.
         """
         if isinstance(servers, (str, bytes)) or not isinstance(servers, Sequence):
             raise InvalidInputError("servers must be a list of base URLs, not a single string")
@@ -261,6 +268,11 @@ class HttpConfig:
             raise InvalidInputError("at least one server URL is needed")
         if len(set(normalized)) != len(normalized):
             raise InvalidInputError("the server list names the same server twice")
+        if injected_client and (verify is not True or cert is not None):
+            raise InvalidInputError(
+                "verify and cert configure the client asgard makes; with client=, set TLS on "
+                "your httpx client (asgard would otherwise ignore them)"
+            )
         if timeout is None:
             resolved_timeout = None if injected_client else httpx.Timeout(DEFAULT_TIMEOUT)
         else:
@@ -444,6 +456,24 @@ _TLS_REFUSALS: Final = (
 )
 
 
+def tls_problem(exc: BaseException) -> str | None:
+    """What went wrong in TLS, when ``exc`` comes from the handshake (for the error message).
+
+    A certificate that does not verify says why (``certificate verify failed: ...``); a
+    server's refusal gives its alert. None when TLS is not the cause.
+    """
+    seen: BaseException | None = exc
+    for _ in range(5):  # httpx wraps httpcore's error, which wraps the ssl one
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"TLS: certificate verify failed: {seen.verify_message or seen.reason}"
+        if isinstance(seen, ssl.SSLError):
+            return f"TLS: {seen.reason or seen.__class__.__name__}"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _tls_refusal(exc: BaseException) -> bool:
     """Whether ``exc``, or what it was raised from, is a TLS alert refusing the handshake."""
     seen: BaseException | None = exc
@@ -518,6 +548,7 @@ class Plan:
         self._target = self._order[0]
         self._attempts = 0
         self._unreached: set[int] = set()
+        self._tls: str | None = None  # the last TLS failure, for the message
         self._refused: set[int] = set()
         self._hops = 0
         self._delay = 0.0
@@ -556,8 +587,8 @@ class Plan:
         )
         return ceiling * self._rng.uniform(0.5, 1.0)
 
-    def failed(self, index: int, failure: Failure) -> Send:
-        """The request to server ``index`` failed before an answer.
+    def failed(self, index: int, failure: Failure, tls: str | None = None) -> Send:
+        """The request to server ``index`` failed before an answer (``tls``: why, in TLS).
 
         Raises:
             BackendUnavailableError: no configured server could be reached.
@@ -579,14 +610,17 @@ class Plan:
             if self.pool.leader == index:
                 self.pool.leader = None
             self._unreached.add(index)
+            if tls is not None:
+                self._tls = tls
             if len(self._unreached | self._refused) < len(self._order):
                 return Send(self._move_on())
             if self.write or not self._spend_attempt():
                 configured = self.pool.servers == tuple(self.config.servers)
+                why = f" ({self._tls})" if self._tls else ""
                 raise BackendUnavailableError(
-                    f"no configured {self.config.backend} server could be reached"
+                    f"no configured {self.config.backend} server could be reached{why}"
                     if configured
-                    else f"{redact_url(self.pool.servers[0])} could not be reached",
+                    else f"{redact_url(self.pool.servers[0])} could not be reached{why}",
                     **context,
                 )
             self._unreached.clear()

@@ -31,6 +31,7 @@ from asgard._http._policy import (
     error_for_reply,
     failure_of,
     redact_url,
+    tls_problem,
 )
 from asgard.errors import BackendUnavailableError, InvalidInputError, MalformedResponseError
 
@@ -60,6 +61,8 @@ class HttpSession:
         client: httpx.Client | None = None,
     ) -> None:
         self.config = config
+        # asgard.http.<backend>: one backend's lines can be turned on alone
+        self._logger = logger.getChild(config.backend)
         self.dialect = dialect
         self.pool = ServerPool(config.servers)
         self.limiter = Limiter(config.max_concurrency)
@@ -146,7 +149,7 @@ class HttpSession:
             try:
                 reply, _ = self._send(method, server, path, params, json, send_auth)
             except (httpx.TransportError, ssl.SSLError) as exc:
-                step = plan.failed(step.index, failure_of(exc))
+                step = plan.failed(step.index, failure_of(exc), tls_problem(exc))
                 continue
             except httpx.DecodingError:
                 step = plan.failed(step.index, Failure.BROKEN)
@@ -207,17 +210,17 @@ class HttpSession:
                 finally:
                     response.close()
         except (httpx.HTTPError, ssl.SSLError) as exc:
-            _log(method, path, type(exc).__name__, started, server)
+            _log(self._logger, method, path, type(exc).__name__, started, server)
             raise
         except httpx.InvalidURL:  # httpx reads a redirect's Location even when not following
-            _log(method, path, "InvalidURL", started, server)
+            _log(self._logger, method, path, "InvalidURL", started, server)
             raise MalformedResponseError(
                 "the answer redirects to a location that is not a URL",
                 backend=self.config.backend,
                 method=method,
                 url=redact_url(url),
             ) from None
-        _log(method, path, str(response.status_code), started, server)
+        _log(self._logger, method, path, str(response.status_code), started, server)
         reply = Reply(
             status=response.status_code,
             headers=response.headers,
@@ -273,7 +276,7 @@ class HttpSession:
                     idle_timeout=idle_timeout,
                 )
             except (httpx.TransportError, ssl.SSLError) as exc:
-                step = plan.failed(step.index, failure_of(exc))
+                step = plan.failed(step.index, failure_of(exc), tls_problem(exc))
                 continue
             except httpx.DecodingError:
                 step = plan.failed(step.index, Failure.BROKEN)
@@ -351,10 +354,12 @@ class HttpSession:
         return None
 
 
-def _log(method: str, path: str, outcome: str, started: float, server: str) -> None:
+def _log(
+    log: logging.Logger, method: str, path: str, outcome: str, started: float, server: str
+) -> None:
     """The one DEBUG line of a request: method, path, status (or error), time, server."""
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
             "%s %s -> %s in %.1f ms (%s)",
             method,
             path,

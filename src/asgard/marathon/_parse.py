@@ -80,10 +80,15 @@ class VisibleDeployment(NamedTuple):
             ``current_actions``.
         fully_owned: whether every app and pod it touches is the account's. Only such a
             deployment may be cancelled by the account (``NotFoundError`` otherwise).
+        starts: the account's apps (relative ids) a step of it creates
+            (``StartApplication``): its rollback deletes them.
+        stops: the account's apps a step of it deletes (``StopApplication``).
     """
 
     deployment: Deployment
     fully_owned: bool
+    starts: frozenset[str] = frozenset()
+    stops: frozenset[str] = frozenset()
 
 
 # -- small pieces ------------------------------------------------------------------------------
@@ -572,10 +577,16 @@ def _deployment(d: Mapping[str, Any], account: Account) -> VisibleDeployment | N
     apps = list(j.opt_converted(d, "affectedApps", _strings, "a list of app ids") or ())
     pods = list(j.opt_converted(d, "affectedPods", _strings, "a list of pod ids") or ())
     current = j.opt_list(d, "currentActions")
+    by_action: dict[str, set[str]] = {"StartApplication": set(), "StopApplication": set()}
     for action in [a for step in j.opt_list(d, "steps") for a in _actions(step)] + current:
         app, pod = j.opt_str(action, "app"), j.opt_str(action, "pod")
         if app is not None:
             apps.append(app)
+            # tolerant here: _visible_actions reports a nameless action with its path
+            name = j.opt_str(action, "action") or j.opt_str(action, "type")
+            named = by_action.get(name or "")
+            if named is not None:
+                named.add(canonical_id(app))
         if pod is not None:
             pods.append(pod)
     touched_apps = [canonical_id(app) for app in apps]
@@ -600,6 +611,14 @@ def _deployment(d: Mapping[str, Any], account: Account) -> VisibleDeployment | N
             current_actions=_visible_actions(current, account) if "currentActions" in d else None,
         ),
         fully_owned,
+        starts=_relative(by_action["StartApplication"], account),
+        stops=_relative(by_action["StopApplication"], account),
+    )
+
+
+def _relative(app_ids: set[str], account: Account) -> frozenset[str]:
+    return frozenset(
+        account.relative_app_id(app) for app in app_ids if account.owns_marathon_id(app)
     )
 
 

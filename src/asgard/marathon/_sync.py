@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import time
+from collections import OrderedDict
 from collections.abc import Generator, Iterator, Callable, Iterable
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import ClassVar
@@ -16,6 +17,7 @@ from asgard._http._dialect import MARATHON, Dialect
 from asgard._http._policy import (
     Reply,
 )
+from asgard.account import Account
 from asgard.backends import Capability
 from asgard.errors import (
     BackendError,
@@ -60,6 +62,9 @@ monotonic = time.monotonic
 _QUICK_CLOSE = 0.5
 
 
+_REMEMBERED = 512  # deployments started by writes, kept for wait(id)
+
+
 class MarathonAppsBackend(BackendCore):
     """The account's Marathon apps: their whole lifecycle, deployments and events (async).
 
@@ -82,8 +87,25 @@ class MarathonAppsBackend(BackendCore):
     dialect: ClassVar[Dialect] = MARATHON
 
     def _init_state(self) -> None:
-        self._deleting: dict[str, frozenset[str]] = {}  # deployment id → apps it deletes
+        # the deployments this backend's writes started, so wait(id) can judge them: id →
+        # (the account that wrote, the deployment, the apps it deletes); views share it
+        self._started: OrderedDict[str, tuple[Account, Deployment, frozenset[str]]] = OrderedDict()
         self._event_idle_timeout: float | None = DEFAULT_EVENT_IDLE_TIMEOUT
+
+    def _remember(self, deployment: Deployment, deletes: Iterable[str] = ()) -> Deployment:
+        """Keep what a write started (the last few hundred), for ``wait(id)``."""
+        self._started[deployment.id] = (self._account, deployment, frozenset(deletes))
+        self._started.move_to_end(deployment.id)
+        while len(self._started) > _REMEMBERED:
+            self._started.popitem(last=False)
+        return deployment
+
+    def _started_here(self, deployment_id: str) -> tuple[Deployment | None, frozenset[str]]:
+        """What this account's writes know of a deployment: ``(deployment, apps it deletes)``."""
+        found = self._started.get(deployment_id)
+        if found is None or found[0] != self._account:
+            return None, frozenset()
+        return found[1], found[2]
 
     @property
     def event_idle_timeout(self) -> float | None:
@@ -140,15 +162,16 @@ class MarathonAppsBackend(BackendCore):
 
     def _deployment(self, reply: Reply, app_ids: Iterable[str]) -> Deployment:
         header, ids = deployment_header(reply), tuple(app_ids)
-        return reply.applied(
-            lambda payload: _parse.write_result(payload, app_ids=ids, header=header)
+        return self._remember(
+            reply.applied(lambda payload: _parse.write_result(payload, app_ids=ids, header=header))
         )
 
     def _killed(self, reply: Reply, app_id: str) -> Deployment | None:
         header = deployment_header(reply)
-        return reply.applied(
+        started = reply.applied(
             lambda payload: _parse.kill_result(payload, app_ids=(app_id,), header=header)
         )
+        return None if started is None else self._remember(started)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -350,9 +373,7 @@ class MarathonAppsBackend(BackendCore):
         """
         relative, full = self._ids(app_id)
         reply = self._app_call(_requests.delete_app(full, force=force), relative)
-        deployment = self._deployment(reply, [relative])
-        self._deleting[deployment.id] = frozenset({relative})
-        return deployment
+        return self._remember(self._deployment(reply, [relative]), deletes=[relative])
 
     def kill_tasks(
         self,
@@ -419,7 +440,9 @@ class MarathonAppsBackend(BackendCore):
         except NotFoundError:
             raise NotFoundError(f"deployment {deployment_id!r} not found") from None
         ids = found.deployment.app_ids
-        return reply.applied(lambda payload: _parse.cancel_result(payload, app_ids=ids))
+        started = reply.applied(lambda payload: _parse.cancel_result(payload, app_ids=ids))
+        # the rollback deletes what the cancelled deployment created
+        return None if started is None else self._remember(started, deletes=found.starts)
 
     def rollback(self, app_id: str, version: str, *, force: bool = False) -> Deployment:
         """Go back to a stored version, keeping the app on the account's agents.
@@ -472,7 +495,12 @@ class MarathonAppsBackend(BackendCore):
         reads as a rollback. ``on_progress`` is called at least once, and on each step
         observed.
 
+        ``deployment`` may be an id: of a deployment Marathon lists, or of one a write of
+        this backend started (it remembers the last few hundred).
+
         Raises:
+            NotFoundError: when given an id of a deployment Marathon does not list and this
+                backend did not start (finished, failed or unknown: nothing tells which).
             DeploymentFailedError: when the deployment was cancelled and rolled back.
             DeploymentSupersededError: when another deployment replaced it.
             WaitTimeoutError: when ``timeout`` seconds passed (it may still finish); carries
@@ -481,7 +509,8 @@ class MarathonAppsBackend(BackendCore):
         """
         deployment_id = check_deployment(deployment)
         check_wait_args(timeout, poll_interval)
-        target = deployment if isinstance(deployment, Deployment) else None
+        known, deletes = self._started_here(deployment_id)
+        target = deployment if isinstance(deployment, Deployment) else known
         deadline = monotonic() + timeout
         reported: tuple[int | None, int | None] | None = None
         while True:
@@ -493,12 +522,15 @@ class MarathonAppsBackend(BackendCore):
                     on_progress(listed.deployment)
                 reported = step
             if target is None:
-                # Gone before the first look, known only by its id: nothing left to judge.
-                target = Deployment(id=deployment_id, version="")
-                break
-            deleting = self._deleting.get(deployment_id, frozenset())
+                # Gone before the first look, known only by its id: nothing left to judge it by.
+                raise NotFoundError(
+                    f"deployment {deployment_id!r} is not running and no write of this backend "
+                    "started it: it finished, failed or never existed (wait() on the Deployment "
+                    "a write returned can tell which)"
+                )
+            deleting = deletes
             if listed is not None:
-                deleting = deleting | _wait.deletes(listed.deployment)
+                deleting = deleting | listed.stops | _wait.deletes(listed.deployment)
             apps = {} if listed is not None else self._apps_now(target.app_ids)
             verdict = _wait.judge(target, listed, apps, deleting=deleting)
             if verdict.undecided:
@@ -526,7 +558,6 @@ class MarathonAppsBackend(BackendCore):
                     queue_entry=_wait.queue_entry_for(entries, target.app_ids),
                 )
             sleep(poll_interval)
-        self._deleting.pop(deployment_id, None)
         if on_progress is not None and reported is None:
             on_progress(target)
         return target

@@ -10,7 +10,9 @@ deployment is listed it runs. Once it is gone, each app it touched tells the out
   definitions tell: back to the definition it had before the deployment, and not the
   deployment's own, it was cancelled and rolled back (failed); anything else, another
   deployment replaced it (superseded). :func:`replaced` decides from the stored versions;
-- the app runs an *older* version (a server that restores the old stamp): rolled back;
+- the app runs an *older* version: the deployment changed nothing of it (Marathon keeps an
+  app's version when a write leaves its definition as it was, a scale to the same count, and
+  a rollback always gets a new version), so it is judged like the deployment's own version;
 - the app is gone when it should not be: another deployment replaced it (superseded);
 - the app runs the version but not yet all its tasks: still converging, keep waiting.
 """
@@ -113,12 +115,6 @@ def judge(
         if app is None:
             return Verdict("superseded", f"app {app_id!r} was deleted")
         order = _compare(app.version, target.version)
-        if order < 0:
-            return Verdict(
-                "failed",
-                f"app {app_id!r} went back to version {app.version} (the deployment was "
-                "cancelled and rolled back)",
-            )
         if order > 0:
             return Verdict("newer", f"app {app_id!r} runs a newer version, {app.version}", app_id)
         if app.tasks_running < app.instances:

@@ -157,7 +157,8 @@ class EventBus:
                     break
                 if now >= beat:
                     return self._beat(subscription)
-                self._condition.wait(min(deadline, beat) - now)
+                wake = min(deadline, beat)
+                self._condition.wait(None if math.isinf(wake) else wake - now)
         self._end(subscription)
         return None
 

@@ -66,6 +66,10 @@ def test_verification_is_on_by_default_and_an_unknown_ca_fails_before_anything_i
     assert "/dev/web" not in cluster.apps
     assert read.value.url == f"{server.url}/v2/info"
     assert write.value.method == "POST"
+    # the message says it is TLS, and why, not only that the server could not be reached
+    assert "TLS: certificate verify failed: unable to get local issuer certificate" in str(
+        read.value
+    )
     assert_no_secret(read.value)
     assert_no_secret(write.value)
 
@@ -116,6 +120,7 @@ def test_a_server_the_bundle_does_not_vouch_for_is_refused(pki: Pki, case: str) 
                 apps.create(SPEC)
     assert server.requests == []
     assert "/dev/web" not in cluster.apps
+    assert "TLS: certificate verify failed" in str(caught.value)
     assert_no_secret(caught.value)
 
 

@@ -475,8 +475,9 @@ def test_the_task_of_a_kill() -> None:
 
 def test_the_recorded_deployments() -> None:
     payload = load_fixture("marathon/api-examples/deployments.json")
-    ((deployment, fully_owned),) = _parse.deployments_from(payload, CLUSTER)
+    ((deployment, fully_owned, starts, stops),) = _parse.deployments_from(payload, CLUSTER)
     assert fully_owned
+    assert (starts, stops) == (frozenset(), frozenset())  # a scale
     assert deployment.id == "97c136bf-5a28-4821-9d94-480d9fbb01c8"
     assert deployment.app_ids == ("/foo",)
     assert (deployment.current_step, deployment.total_steps) == (1, 1)

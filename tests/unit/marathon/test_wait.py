@@ -52,7 +52,8 @@ def test_a_listed_deployment_runs() -> None:
     [
         (app(), "done"),
         (app(tasks_running=1), "converging"),
-        (app(V1), "failed"),
+        (app(V1), "done"),  # a write that changed nothing keeps the app's version
+        (app(V1, tasks_running=1), "converging"),
         (app(V3), "newer"),  # rolled back or superseded: the stored versions tell
         (None, "superseded"),
         (app(health_checks=(HealthCheck(protocol="HTTP"),), tasks_healthy=1), "converging"),
@@ -122,7 +123,8 @@ def test_replaced_tells_a_rollback_by_definition(
 
 def test_versions_that_are_not_timestamps_compare_as_text() -> None:
     target = Deployment(id="d1", app_ids=("/web",), version="b")
-    assert judge(target, None, {"/web": app("a")}).state == "failed"
+    assert judge(target, None, {"/web": app("c")}).state == "newer"
+    assert judge(target, None, {"/web": app("a")}).state == "done"
 
 
 def test_deletes() -> None:

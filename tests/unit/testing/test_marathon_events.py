@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -192,3 +193,12 @@ def test_without_keep_alives_a_quiet_stream_ends_after_the_idle_timeout() -> Non
     assert bus.next_chunk(subscription) is None
     assert subscription.keep_alives == 0
     assert bus.open_streams == 0
+
+
+def test_a_quiet_stream_without_idle_timeout_or_keep_alive_waits_until_ended() -> None:
+    bus = EventBus(idle_timeout=None)
+    subscription = bus.subscribe()
+    timer = threading.Timer(0.1, bus.end_streams)
+    timer.start()
+    assert bus.next_chunk(subscription) is None  # blocked (no OverflowError) until ended
+    timer.join()
