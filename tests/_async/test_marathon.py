@@ -252,9 +252,10 @@ async def test_hostile_ids_never_reach_marathon() -> None:
             await apps.create({"id": "/web"})  # type: ignore[arg-type]
         with pytest.raises(InvalidInputError):
             await apps.kill_tasks("web", [])
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError) as foreign:
             await apps.kill_tasks("web", [f"dev_other.{UUID}"])
     assert not respx.calls
+    assert str(foreign.value).endswith("is not a task of app '/web'")  # the id the caller knows
 
 
 @pytest.mark.anyio

@@ -243,9 +243,10 @@ def test_hostile_ids_never_reach_marathon() -> None:
             apps.create({"id": "/web"})  # type: ignore[arg-type]
         with pytest.raises(InvalidInputError):
             apps.kill_tasks("web", [])
-        with pytest.raises(InvalidInputError):
+        with pytest.raises(InvalidInputError) as foreign:
             apps.kill_tasks("web", [f"dev_other.{UUID}"])
     assert not respx.calls
+    assert str(foreign.value).endswith("is not a task of app '/web'")  # the id the caller knows
 
 
 @respx.mock

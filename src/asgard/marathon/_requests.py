@@ -323,8 +323,12 @@ def task_belongs_to(marathon_id: str, task_id: str) -> bool:
     return marathon_task_naming("marathon", task_id) == marathon_id
 
 
-def check_task_ids(marathon_id: str, task_ids: Iterable[str]) -> tuple[str, ...]:
+def check_task_ids(
+    marathon_id: str, task_ids: Iterable[str], *, shown_as: str | None = None
+) -> tuple[str, ...]:
     """The task ids, each checked to belong to the app, duplicates removed, in order.
+
+    ``shown_as`` is the app id the caller knows (relative to its namespace), for messages.
 
     Raises:
         InvalidInputError: when ``task_ids`` is a string or empty, or an id is not a task of
@@ -346,14 +350,19 @@ def check_task_ids(marathon_id: str, task_ids: Iterable[str]) -> tuple[str, ...]
         if not isinstance(task_id, str):
             raise InvalidInputError(f"a task id must be a string, not {type(task_id).__name__}")
         if not task_belongs_to(path, task_id):
-            raise InvalidInputError(f"task {task_id!r} is not a task of app {path!r}")
+            raise InvalidInputError(f"task {task_id!r} is not a task of app {shown_as or path!r}")
         if task_id not in checked:
             checked.append(task_id)
     return tuple(checked)
 
 
 def kill_tasks(
-    marathon_id: str, task_ids: Iterable[str], *, scale: bool = False, wipe: bool = False
+    marathon_id: str,
+    task_ids: Iterable[str],
+    *,
+    scale: bool = False,
+    wipe: bool = False,
+    shown_as: str | None = None,
 ) -> Request:
     """Kill some tasks of one app: one id by the app's route, several in one bulk request.
 
@@ -366,7 +375,7 @@ def kill_tasks(
         InvalidInputError: when a task is not the app's, ``task_ids`` is empty, or ``scale``
             and ``wipe`` are both set (Marathon refuses that with a 400).
     """
-    checked = check_task_ids(marathon_id, task_ids)
+    checked = check_task_ids(marathon_id, task_ids, shown_as=shown_as)
     if _bool("scale", scale) and _bool("wipe", wipe):
         raise InvalidInputError("scale and wipe cannot be used together")
     params = (("scale", _flag(scale)), ("wipe", _flag(wipe)), ("force", "false"))

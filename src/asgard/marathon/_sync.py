@@ -395,7 +395,7 @@ class MarathonAppsBackend(BackendCore):
             WriteOutcomeUnknownError: when the reply was lost or could not be read.
         """
         relative, full = self._ids(app_id)
-        request = _requests.kill_tasks(full, task_ids, scale=scale, wipe=wipe)
+        request = _requests.kill_tasks(full, task_ids, scale=scale, wipe=wipe, shown_as=relative)
         reply = self._app_call(request, relative, what="app {app_id!r} or one of its tasks")
         return self._killed(reply, relative)
 
