@@ -9,6 +9,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from asgard import Account
+from asgard.models import (
+    AppSpec,
+    DeploymentSucceeded,
+    Event,
+    StreamReconnected,
+    TaskStatusChanged,
+)
 from asgard.testing import FakeCluster
 
 EVENT = {"eventType": "status_update_event", "appId": "/dev/web", "taskId": "t1"}
@@ -91,3 +99,24 @@ def test_streams_end_on_request_on_a_leader_change_and_abruptly() -> None:
         answer = client.get(f"{leader}/v2/events", headers=headers)
     assert answer.status_code == 502
     assert b"Could not determine the current leader" in answer.content
+
+
+def test_with_a_time_scale_a_stream_that_only_listens_sees_deployments_progress() -> None:
+    # No request but the stream's own: time flows while it waits, as on a real cluster.
+    cluster = FakeCluster(seed=4, time_scale=500.0)
+    cluster.add_agent(owner="dev-team", cpus=4, mem=8192)
+    dev = Account(namespace="dev", owner="dev-team")
+    agents, apps = cluster.backends(dev)
+    seen: list[Event] = []
+    with agents, apps, apps.events() as stream:
+        cluster.add_app("/dev/web", AppSpec(id="/dev/web", instances=2, cpus=0.1, mem=32, cmd="x"))
+        for event in stream:
+            seen.append(event)
+            if isinstance(event, DeploymentSucceeded) or len(seen) >= 50:
+                break
+    assert isinstance(seen[-1], DeploymentSucceeded)
+    assert not [event for event in seen if isinstance(event, StreamReconnected)]
+    running = [
+        e for e in seen if isinstance(e, TaskStatusChanged) and e.state.name == "TASK_RUNNING"
+    ]
+    assert len(running) == 2

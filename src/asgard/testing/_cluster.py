@@ -134,8 +134,9 @@ class FakeCluster:
             quiet stream writes, as Jetty under Marathon does every 10 s; None (the default):
             none. With ``event_stream_idle_timeout=None`` this is Marathon's behaviour.
         time_scale: when given, fake time also flows with real time: before serving each
-            request the cluster advances by the real seconds since the last request times
-            ``time_scale`` (so a client that polls while it waits sees deployments progress).
+            request, and while an event stream waits, the cluster advances by the real seconds
+            since it last did times ``time_scale`` (so a client that polls, or listens, while
+            it waits sees deployments progress).
             None (the default): time moves only with :meth:`advance`.
 
     Raises:
@@ -179,6 +180,8 @@ class FakeCluster:
             ),
             keep_alive=_optional_seconds(event_stream_keep_alive, what="event_stream_keep_alive"),
         )
+        if self._time_scale is not None:  # a stream that only listens sees time flow too
+            self._events.on_idle = self.sync_time
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
         self._marathon_state = MarathonState(

@@ -20,7 +20,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, Final
 
 import anyio
@@ -29,6 +29,7 @@ import httpx
 __all__ = ["EventBus", "EventStreamBody", "Subscription"]
 
 _POLL: Final = 0.005
+_IDLE_TICK: Final = 0.02  # how often a quiet stream calls ``on_idle`` (real seconds)
 KEEP_ALIVE: Final = b"\r\n"  # Jetty's EventSourceServlet heartbeat
 
 
@@ -66,6 +67,10 @@ class EventBus:
     def __init__(self, idle_timeout: float | None = 2.0, keep_alive: float | None = None) -> None:
         self.idle_timeout = idle_timeout
         self.keep_alive = keep_alive
+        #: called now and then while a stream waits (outside the bus's lock): the cluster
+        #: moves its clock there when time flows with real time, so a client that only
+        #: listens sees deployments progress as one that polls does
+        self.on_idle: Callable[[], None] | None = None
         self._condition = threading.Condition()
         self._subscriptions: list[Subscription] = []
         self.published = 0
@@ -145,8 +150,9 @@ class EventBus:
             httpx.ReadError: when the stream was cut abruptly.
         """
         deadline, beat = self._deadlines()
-        with self._condition:
-            while True:
+        while True:
+            on_idle = self.on_idle
+            with self._condition:
                 chunk = self._take(subscription)
                 if chunk is not None:
                     return chunk
@@ -157,8 +163,13 @@ class EventBus:
                     break
                 if now >= beat:
                     return self._beat(subscription)
-                wake = min(deadline, beat)
+                wake = min(deadline, beat, math.inf if on_idle is None else now + _IDLE_TICK)
                 self._condition.wait(None if math.isinf(wake) else wake - now)
+                chunk = self._take(subscription)
+                if chunk is not None:
+                    return chunk
+            if on_idle is not None:
+                on_idle()  # may publish: not under the bus's lock
         self._end(subscription)
         return None
 
@@ -169,6 +180,7 @@ class EventBus:
             httpx.ReadError: when the stream was cut abruptly.
         """
         deadline, beat = self._deadlines()
+        idle_at = time.monotonic() + _IDLE_TICK
         while True:
             with self._condition:
                 chunk = self._take(subscription)
@@ -181,6 +193,10 @@ class EventBus:
             if done:
                 self._end(subscription)
                 return None
+            on_idle = self.on_idle
+            if on_idle is not None and now >= idle_at:
+                on_idle()
+                idle_at = now + _IDLE_TICK
             await anyio.sleep(_POLL)
 
     def _end(self, subscription: Subscription) -> None:
