@@ -14,6 +14,7 @@ from asgard.models import (
     DeploymentSucceeded,
     Event,
     StreamReconnected,
+    TaskState,
     TaskStatusChanged,
 )
 from asgard.testing import FakeCluster
@@ -121,6 +122,6 @@ async def test_with_a_time_scale_a_stream_that_only_listens_sees_deployments_pro
     assert isinstance(seen[-1], DeploymentSucceeded)
     assert not [event for event in seen if isinstance(event, StreamReconnected)]
     running = [
-        e for e in seen if isinstance(e, TaskStatusChanged) and e.state.name == "TASK_RUNNING"
+        e for e in seen if isinstance(e, TaskStatusChanged) and e.state == TaskState.TASK_RUNNING
     ]
     assert len(running) == 2

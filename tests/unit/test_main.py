@@ -104,8 +104,17 @@ def test_4_shows_app_stats_per_task_and_totals(run: tuple[int, str, dict[int, st
 
 def test_5_catches_the_failed_deployment(run: tuple[int, str, dict[int, str]]) -> None:
     section = run[2][5]
-    started = re.search(r"patch\(mem=512\) started deployment ([0-9a-f]{8})", section)
+    started = re.search(r"patch\(mem=65536\) started deployment ([0-9a-f]{8})", section)
     assert started
+    # it cannot finish: the timeout carries the launch queue entry and why offers were declined
+    assert re.search(
+        r"caught WaitTimeoutError after 0.5 s: 5 task\(s\) wait for offers, declined: .*"
+        r"InsufficientMemory \d+",
+        section,
+    )
+    rollback = re.search(r"cancel\(\) started rollback ([0-9a-f]{8})", section)
+    assert rollback
+    assert f"rollback {rollback.group(1)}: finished, 5/5 tasks running" in section
     assert re.search(
         rf"caught DeploymentFailedError: deployment {started.group(1)}[-0-9a-f]* failed: "
         r"app '/web' went back to its definition of version .* "

@@ -12,7 +12,7 @@ import httpx
 from asgard import AsyncOrchestrator
 from asgard._demo._output import Terminal, describe_event, pct, short
 from asgard._demo._scenario import Scenario, pinned
-from asgard.errors import DeploymentFailedError, NotFoundError
+from asgard.errors import DeploymentFailedError, NotFoundError, WaitTimeoutError
 from asgard.marathon import AsyncMarathonAppsBackend
 from asgard.mesos import AsyncMesosAgentsBackend
 from asgard.models import App, AppPatch, AppSpec, Deployment, DeploymentSucceeded, Event
@@ -24,6 +24,12 @@ WAIT_TIMEOUT = 30.0
 
 POLL_INTERVAL = 0.05
 """Seconds between two polls of a wait (2.5 s of the cluster's fake time)."""
+
+STUCK_TIMEOUT = 0.5
+"""Seconds the demo waits for the deployment that cannot finish (25 s of fake time)."""
+
+TOO_BIG = 65536.0
+"""MiB per task no agent of the account has: a deployment that waits for offers forever."""
 
 STATS_INTERVAL = 0.2
 """Seconds between the two usage samples of the stats (10 s of the cluster's fake time)."""
@@ -47,7 +53,7 @@ async def walk_through(scenario: Scenario, terminal: Terminal) -> None:
             await _deploy(orch, terminal)
             await _scale_and_restart(orch, terminal)
             await _stats(orch, terminal, hosts)
-            await _failed_deployment(orch, scenario, terminal)
+            await _failed_deployment(orch, terminal)
             await _rollback(orch, terminal)
             seen = await _events(orch, scenario, terminal)
             await _tenancy(orch, scenario, terminal, seen)
@@ -170,19 +176,31 @@ async def _stats(orch: AsyncOrchestrator, terminal: Terminal, hosts: dict[str, s
 # -- 5, 6. a failed deployment, a rollback -----------------------------------------------------
 
 
-async def _failed_deployment(
-    orch: AsyncOrchestrator, scenario: Scenario, terminal: Terminal
-) -> None:
-    terminal.section(5, "A deployment that fails: Marathon cancels it and rolls it back:")
-    deployment = await orch.apps.patch(APP, AppPatch(mem=512))
-    terminal.line(f"patch(mem=512) started deployment {short(deployment.id)}")
-    # The fake's emulation of an operator cancelling it with rollback, while it runs.
-    rollback_id = scenario.cluster.fail_deployment(deployment.id)
+async def _failed_deployment(orch: AsyncOrchestrator, terminal: Terminal) -> None:
+    terminal.section(5, "A deployment that cannot finish, cancelled and rolled back:")
+    # No agent of the account has 64 GiB: Marathon waits for offers that never come.
+    deployment = await orch.apps.patch(APP, AppPatch(mem=TOO_BIG))
+    terminal.line(f"patch(mem={TOO_BIG:g}) started deployment {short(deployment.id)}")
+    try:
+        await orch.apps.wait(deployment, timeout=STUCK_TIMEOUT, poll_interval=POLL_INTERVAL)
+    except WaitTimeoutError as exc:
+        entry = exc.queue_entry
+        declined = ", ".join(
+            f"{reason} {n}" for reason, n in (entry.declined if entry else {}).items()
+        )
+        terminal.line(
+            f"caught WaitTimeoutError after {STUCK_TIMEOUT:g} s: "
+            f"{entry.count if entry else '?'} task(s) wait for offers"
+            + (f", declined: {declined}" if declined else "")
+        )
+    rollback = await orch.apps.cancel(deployment)
+    assert rollback is not None  # cancel(rollback=True) starts one
+    terminal.line(f"cancel() started rollback {short(rollback.id)}")
     try:
         await _wait(orch, deployment, terminal, f"patch {APP}")
     except DeploymentFailedError as exc:
         terminal.line(f"caught DeploymentFailedError: {exc}")
-    app = await _wait(orch, rollback_id, terminal, f"Marathon's rollback {short(rollback_id)}")
+    app = await _wait(orch, rollback, terminal, f"rollback {short(rollback.id)}")
     terminal.line(f"{APP} runs with mem {app.mem:g} MiB again")
 
 
