@@ -625,9 +625,14 @@ class FakeCluster:
         """Fail a running deployment the way Marathon ends one cancelled with rollback.
 
         The deployment publishes ``deployment_failed`` and leaves ``/v2/deployments``; a
-        rollback deployment starts that restores each app it touched to its previous version
-        (the app's ``version`` goes back to the old one; a created app is deleted, a deleted
-        one comes back).
+        rollback deployment starts that restores each app it touched to its previous
+        definition, stamped with a new version as Marathon does (a created app is deleted, a
+        deleted one comes back).
+
+        With ``time_scale``, a deployment that can finish may end before this is called
+        (fail one that cannot, such as a scale beyond the agents), and the rollback may end
+        before a client polls: ``wait()`` on its id alone then raises ``NotFoundError``; wait on the
+        failed deployment instead (it raises ``DeploymentFailedError`` once rolled back).
 
         Returns:
             The id of the rollback deployment.
