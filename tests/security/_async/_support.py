@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import attrs
 import httpx
 
 from asgard._acompat import asleep
+from asgard.models import DeploymentSucceeded, Event
 
-__all__ = ["RecordingTransport", "Sent", "settle"]
+__all__ = ["RecordingTransport", "Sent", "events_until_success", "settle"]
 
 
 @attrs.frozen
@@ -74,3 +75,17 @@ async def settle(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
             return False
         await asleep(0.01)
     return True
+
+
+async def events_until_success(
+    stream: AsyncIterator[Event], deployment_id: str, *, most: int
+) -> list[Event]:
+    """The events up to ``deployment_id``'s success, or the first ``most`` events."""
+    seen: list[Event] = []
+    async for event in stream:
+        seen.append(event)
+        if isinstance(event, DeploymentSucceeded) and event.deployment_id == deployment_id:
+            break
+        if len(seen) >= most:
+            break
+    return seen

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import attrs
@@ -42,9 +42,9 @@ from asgard.errors import (
 )
 from asgard.marathon import AsyncMarathonAppsBackend
 from asgard.mesos import AsyncMesosAgentsBackend
-from asgard.models import AppPatch, AppSpec, DeploymentSucceeded, Event, UnknownEvent
+from asgard.models import AppPatch, AppSpec, UnknownEvent
 from asgard.testing import FakeCluster
-from tests.security._async._support import RecordingTransport
+from tests.security._async._support import RecordingTransport, events_until_success
 from tests.security._common import (
     AGENT_TOKEN,
     ENV_VALUE,
@@ -96,17 +96,6 @@ class Collected:
         return {type(error) for error in self.errors}
 
 
-async def events_until_success(stream: AsyncIterator[Event], deployment_id: str) -> list[Event]:
-    seen: list[Event] = []
-    async for event in stream:
-        seen.append(event)
-        if isinstance(event, DeploymentSucceeded) and event.deployment_id == deployment_id:
-            break
-        if len(seen) >= MOST_EVENTS:
-            break
-    return seen
-
-
 async def drive_every_method_and_error(out: Collected) -> list[object]:
     """Call every public method and trigger every error; return the objects to repr."""
     cluster = FakeCluster(seed=5, time_scale=2000.0)
@@ -142,8 +131,8 @@ async def drive_every_method_and_error(out: Collected) -> list[object]:
         async with apps.events() as stream, wide_apps.events() as wide_stream:
             created = await apps.create(secret_spec("web", instances=2))
             keep(created, await apps.wait(created, timeout=20, poll_interval=0.005))
-            keep(*await events_until_success(stream, created.id))
-            wide_events = await events_until_success(wide_stream, created.id)
+            keep(*await events_until_success(stream, created.id, most=MOST_EVENTS))
+            wide_events = await events_until_success(wide_stream, created.id, most=MOST_EVENTS)
         keep(*wide_events)
         # the cluster-wide stream carried the api_post_event, env values and all
         assert any(isinstance(event, UnknownEvent) for event in wide_events)

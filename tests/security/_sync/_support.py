@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Iterator, Callable
 
 import attrs
 import httpx
 
 from asgard._acompat import sleep
+from asgard.models import DeploymentSucceeded, Event
 
-__all__ = ["RecordingTransport", "Sent", "settle"]
+__all__ = ["RecordingTransport", "Sent", "events_until_success", "settle"]
 
 
 @attrs.frozen
@@ -75,3 +76,17 @@ def settle(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
             return False
         sleep(0.01)
     return True
+
+
+def events_until_success(
+    stream: Iterator[Event], deployment_id: str, *, most: int
+) -> list[Event]:
+    """The events up to ``deployment_id``'s success, or the first ``most`` events."""
+    seen: list[Event] = []
+    for event in stream:
+        seen.append(event)
+        if isinstance(event, DeploymentSucceeded) and event.deployment_id == deployment_id:
+            break
+        if len(seen) >= most:
+            break
+    return seen

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import attrs
@@ -43,9 +43,9 @@ from asgard.errors import (
 )
 from asgard.marathon import MarathonAppsBackend
 from asgard.mesos import MesosAgentsBackend
-from asgard.models import AppPatch, AppSpec, DeploymentSucceeded, Event, UnknownEvent
+from asgard.models import AppPatch, AppSpec, UnknownEvent
 from asgard.testing import FakeCluster
-from tests.security._sync._support import RecordingTransport
+from tests.security._sync._support import RecordingTransport, events_until_success
 from tests.security._common import (
     AGENT_TOKEN,
     ENV_VALUE,
@@ -97,17 +97,6 @@ class Collected:
         return {type(error) for error in self.errors}
 
 
-def events_until_success(stream: Iterator[Event], deployment_id: str) -> list[Event]:
-    seen: list[Event] = []
-    for event in stream:
-        seen.append(event)
-        if isinstance(event, DeploymentSucceeded) and event.deployment_id == deployment_id:
-            break
-        if len(seen) >= MOST_EVENTS:
-            break
-    return seen
-
-
 def drive_every_method_and_error(out: Collected) -> list[object]:
     """Call every public method and trigger every error; return the objects to repr."""
     cluster = FakeCluster(seed=5, time_scale=2000.0)
@@ -143,8 +132,8 @@ def drive_every_method_and_error(out: Collected) -> list[object]:
         with apps.events() as stream, wide_apps.events() as wide_stream:
             created = apps.create(secret_spec("web", instances=2))
             keep(created, apps.wait(created, timeout=20, poll_interval=0.005))
-            keep(*events_until_success(stream, created.id))
-            wide_events = events_until_success(wide_stream, created.id)
+            keep(*events_until_success(stream, created.id, most=MOST_EVENTS))
+            wide_events = events_until_success(wide_stream, created.id, most=MOST_EVENTS)
         keep(*wide_events)
         # the cluster-wide stream carried the api_post_event, env values and all
         assert any(isinstance(event, UnknownEvent) for event in wide_events)

@@ -11,7 +11,7 @@ twin is generated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import attrs
@@ -22,8 +22,9 @@ from asgard import Account, Orchestrator
 from asgard.errors import AsgardError, InvalidInputError, NotFoundError
 from asgard.marathon import MarathonAppsBackend
 from asgard.mesos import MesosAgentsBackend
-from asgard.models import AppSpec, DeploymentSucceeded, Event
+from asgard.models import AppSpec
 from asgard.testing import FakeCluster
+from tests.security._sync._support import events_until_success
 from tests.security._common import full_text
 
 DEV = Account(namespace="dev", owner="dev-team")
@@ -57,17 +58,6 @@ def web(env_value: str, instances: int = 2) -> AppSpec:
     return AppSpec(
         id="web", instances=instances, cpus=0.1, mem=32, cmd="sleep 1000", env={"V": env_value}
     )
-
-
-def events_until(stream: Iterator[Event], deployment_id: str) -> list[Event]:
-    seen: list[Event] = []
-    for event in stream:
-        seen.append(event)
-        if isinstance(event, DeploymentSucceeded) and event.deployment_id == deployment_id:
-            break
-        if len(seen) >= MOST_EVENTS:
-            break
-    return seen
 
 
 def read_everything(tenant: Tenant, own_agent: str) -> None:
@@ -149,8 +139,8 @@ def test_no_tenant_sees_another_tenants_data() -> None:
             ops.deployment_ids.append(ops_last.id)
             dev.apps.wait(dev_last, timeout=20, poll_interval=0.005)
             ops.apps.wait(ops_last, timeout=20, poll_interval=0.005)
-            dev.seen.extend(events_until(dev_stream, dev_last.id))
-            ops.seen.extend(events_until(ops_stream, ops_last.id))
+            dev.seen.extend(events_until_success(dev_stream, dev_last.id, most=MOST_EVENTS))
+            ops.seen.extend(events_until_success(ops_stream, ops_last.id, most=MOST_EVENTS))
 
         read_everything(dev, dev_agents[0])
         read_everything(ops, ops_agents[0])
