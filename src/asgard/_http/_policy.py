@@ -462,29 +462,29 @@ def tls_problem(exc: BaseException) -> str | None:
     A certificate that does not verify says why (``certificate verify failed: ...``); a
     server's refusal gives its alert. None when TLS is not the cause.
     """
-    seen: BaseException | None = exc
-    for _ in range(5):  # httpx wraps httpcore's error, which wraps the ssl one
-        if seen is None:
-            return None
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return f"TLS: certificate verify failed: {seen.verify_message or seen.reason}"
-        if isinstance(seen, ssl.SSLError):
-            return f"TLS: {seen.reason or seen.__class__.__name__}"
-        seen = seen.__cause__ or seen.__context__
+    found = _ssl_error_in(exc)
+    if isinstance(found, ssl.SSLCertVerificationError):
+        return f"TLS: certificate verify failed: {found.verify_message or found.reason}"
+    if found is not None:
+        return f"TLS: {found.reason or found.__class__.__name__}"
     return None
 
 
 def _tls_refusal(exc: BaseException) -> bool:
     """Whether ``exc``, or what it was raised from, is a TLS alert refusing the handshake."""
+    found = _ssl_error_in(exc)
+    reason = (found.reason or "") if found is not None else ""
+    return any(word in reason for word in _TLS_REFUSALS)
+
+
+def _ssl_error_in(exc: BaseException) -> ssl.SSLError | None:
+    """The ``ssl.SSLError`` that ``exc`` is, or was raised from, if any."""
     seen: BaseException | None = exc
     for _ in range(5):  # httpx wraps httpcore's error, which wraps the ssl one
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLError):
-            reason = seen.reason or ""
-            return any(word in reason for word in _TLS_REFUSALS)
+        if seen is None or isinstance(seen, ssl.SSLError):
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
 
 
 # -- the plan of one call --------------------------------------------------------------------

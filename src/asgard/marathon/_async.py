@@ -159,10 +159,13 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         """``(relative id, Marathon id)`` of a user-given app id, checked before any request."""
         return self._account.normalize_app_id(app_id), self._account.marathon_app_id(app_id)
 
-    def _deployment(self, reply: Reply, app_ids: Iterable[str]) -> Deployment:
+    def _deployment(
+        self, reply: Reply, app_ids: Iterable[str], *, deletes: Iterable[str] = ()
+    ) -> Deployment:
         header, ids = deployment_header(reply), tuple(app_ids)
         return self._remember(
-            reply.applied(lambda payload: _parse.write_result(payload, app_ids=ids, header=header))
+            reply.applied(lambda payload: _parse.write_result(payload, app_ids=ids, header=header)),
+            deletes,
         )
 
     def _killed(self, reply: Reply, app_id: str) -> Deployment | None:
@@ -372,7 +375,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
         """
         relative, full = self._ids(app_id)
         reply = await self._app_call(_requests.delete_app(full, force=force), relative)
-        return self._remember(self._deployment(reply, [relative]), deletes=[relative])
+        return self._deployment(reply, [relative], deletes=[relative])
 
     async def kill_tasks(
         self,
@@ -529,7 +532,7 @@ class AsyncMarathonAppsBackend(AsyncBackendCore):
                 )
             deleting = deletes
             if listed is not None:
-                deleting = deleting | listed.stops | _wait.deletes(listed.deployment)
+                deleting = deleting | listed.stops
             apps = {} if listed is not None else await self._apps_now(target.app_ids)
             verdict = _wait.judge(target, listed, apps, deleting=deleting)
             if verdict.undecided:

@@ -160,10 +160,13 @@ class MarathonAppsBackend(BackendCore):
         """``(relative id, Marathon id)`` of a user-given app id, checked before any request."""
         return self._account.normalize_app_id(app_id), self._account.marathon_app_id(app_id)
 
-    def _deployment(self, reply: Reply, app_ids: Iterable[str]) -> Deployment:
+    def _deployment(
+        self, reply: Reply, app_ids: Iterable[str], *, deletes: Iterable[str] = ()
+    ) -> Deployment:
         header, ids = deployment_header(reply), tuple(app_ids)
         return self._remember(
-            reply.applied(lambda payload: _parse.write_result(payload, app_ids=ids, header=header))
+            reply.applied(lambda payload: _parse.write_result(payload, app_ids=ids, header=header)),
+            deletes,
         )
 
     def _killed(self, reply: Reply, app_id: str) -> Deployment | None:
@@ -373,7 +376,7 @@ class MarathonAppsBackend(BackendCore):
         """
         relative, full = self._ids(app_id)
         reply = self._app_call(_requests.delete_app(full, force=force), relative)
-        return self._remember(self._deployment(reply, [relative]), deletes=[relative])
+        return self._deployment(reply, [relative], deletes=[relative])
 
     def kill_tasks(
         self,
@@ -530,7 +533,7 @@ class MarathonAppsBackend(BackendCore):
                 )
             deleting = deletes
             if listed is not None:
-                deleting = deleting | listed.stops | _wait.deletes(listed.deployment)
+                deleting = deleting | listed.stops
             apps = {} if listed is not None else self._apps_now(target.app_ids)
             verdict = _wait.judge(target, listed, apps, deleting=deleting)
             if verdict.undecided:

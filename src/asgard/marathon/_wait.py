@@ -39,8 +39,6 @@ __all__ = [
     "version_before",
 ]
 
-_STOP: frozenset[str] = frozenset({"StopApplication"})
-
 
 @attrs.frozen
 class Verdict:
@@ -76,15 +74,6 @@ def _compare(current: str, target: str) -> int:
     if now == then:
         return 0
     return -1 if now < then else 1  # type: ignore[operator]
-
-
-def deletes(deployment: Deployment) -> frozenset[str]:
-    """The app ids a listed deployment stops (its ``StopApplication`` actions)."""
-    return frozenset(
-        action.app_id
-        for action in deployment.current_actions or ()
-        if action.action in _STOP and action.app_id is not None
-    )
 
 
 def judge(

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from asgard import Account
 from asgard.errors import InvalidInputError
 from asgard.marathon._args import check_deployment, check_event_types, check_spec, check_wait_args
-from asgard.marathon._parse import VisibleDeployment
+from asgard.marathon._parse import VisibleDeployment, deployments_from
 from asgard.marathon._wait import (
-    deletes,
     judge,
     queue_entry_for,
     replaced,
@@ -21,7 +21,6 @@ from asgard.models import (
     App,
     AppSpec,
     Deployment,
-    DeploymentAction,
     HealthCheck,
     QueueEntry,
     StreamReconnected,
@@ -135,15 +134,22 @@ def test_deletes() -> None:
     assert (
         judge(TARGET, None, {"/web": app(V3)}, deleting=frozenset({"/web"})).state == "superseded"
     )
-    listed = Deployment(
-        id="d1",
-        version=V2,
-        current_actions=(
-            DeploymentAction(action="StopApplication", app_id="/web"),
-            DeploymentAction(action="ScaleApplication", app_id="/api"),
-        ),
-    )
-    assert deletes(listed) == {"/web"}
+    # the apps a listed deployment stops, read from its steps and current actions
+    listing = [
+        {
+            "id": "d1",
+            "version": V2,
+            "affectedApps": ["/dev/web", "/dev/api"],
+            "steps": [{"actions": [{"action": "StartApplication", "app": "/dev/api"}]}],
+            "currentActions": [
+                {"action": "StopApplication", "app": "/dev/web"},
+                {"action": "ScaleApplication", "app": "/dev/api"},
+            ],
+        }
+    ]
+    (listed,) = deployments_from(listing, Account(namespace="dev", owner="dev-team"))
+    assert listed.stops == {"/web"}
+    assert listed.starts == {"/api"}
 
 
 def test_queue_entry_for_the_first_waiting_app() -> None:
