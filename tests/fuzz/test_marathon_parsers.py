@@ -21,6 +21,7 @@ from asgard import Account
 from asgard.errors import InvalidInputError, MalformedResponseError
 from asgard.marathon import _parse
 from asgard.models import App, Deployment, QueueEntry, Task
+from tests import fixture_sets as fs
 from tests.fuzz._support import (
     HUGE_INTS,
     Json,
@@ -40,58 +41,14 @@ CLUSTER = Account.cluster_wide()
 ACCOUNTS = st.sampled_from([DEV, CLUSTER])
 VERSION = "2020-01-01T00:00:00.000Z"
 
-APP_LISTINGS = [
-    "marathon/api-examples/app_list.json",
-    "marathon/api-examples-v1.4/app_list.json",
-    "asgard-recorded/requests/get-v2apps-all-apps.json",
-]
-GROUPS = [
-    "marathon/api-examples/group.json",
-    "marathon/api-examples-v1.4/group.json",
-    "asgard-recorded/non_root_group_with_subgroups_and_apps.json",
-    "asgard-recorded/group_dev_namespace_with_apps_with_tasks.json",
-]
-GROUP_DEFINITIONS = [
-    "marathon/benchmark/group-100-apps.json",
-    "marathon/system-tests/group-sleep-group.json",
-    "marathon/dcos-cli/request-group-complicated.json",
-]
-APP_DEFINITIONS = [
-    "marathon/api-examples/app.json",
-    "marathon/api-examples-v1.4/app.json",
-    "marathon/api-examples/app-check-http-example.json",
-    "marathon/dcos-cli/request-app-add-400.json",
-    "asgard-recorded/filters/app-json-new-format.json",
-    *(
-        f"marathon/system-tests/app-{name}.json"
-        for name in (
-            "docker-http-server",
-            "healthcheck-and-volume",
-            "persistent-volume-app",
-            "private-ucr-docker-app",
-            "readiness-and-health-app",
-            "resident-docker-app",
-            "sleep-app",
-        )
-    ),
-]
-TASK_LISTINGS = [
-    "marathon/api-examples/tasks.json",
-    "marathon/api-examples/app_tasks.json",
-    "marathon/api-examples-v1.4/tasks.json",
-    "marathon/api-examples-v1.4/app_tasks.json",
-    "asgard-recorded/tasks/get.json",
-    "asgard-recorded/tasks/get_multi_namespace.json",
-    "asgard-recorded/tasks/get_single_namespace.json",
-    "asgard-recorded/tasks/get_single_infra_namespace.json",
-]
+APP_LISTINGS = fs.MARATHON_APP_LISTINGS
+GROUPS = [*fs.MARATHON_GROUPS, fs.TRIMMED_GROUP]
+GROUP_DEFINITIONS = fs.MARATHON_GROUP_DEFINITIONS
+APP_DEFINITIONS = [*fs.MARATHON_APP_DEFINITIONS, fs.NEW_FORMAT_APP]
+TASK_LISTINGS = fs.MARATHON_TASK_LISTINGS
 ONE_TASK = ["marathon/api-examples/app_task.json"]
 DEPLOYMENTS = ["marathon/api-examples/deployments.json"]
-QUEUES = [
-    "marathon/api-examples/queue.json",
-    "marathon/api-examples-v1.4/queue.json",
-    "asgard-recorded/queue/get.json",
-]
+QUEUES = fs.MARATHON_QUEUES
 VERSIONS = [
     "marathon/raml-inline/200-app-versions.json",
     "marathon/raml-inline/200-group-versions.json",

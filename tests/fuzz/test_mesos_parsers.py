@@ -13,6 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from asgard.mesos import _parse
+from tests import fixture_sets as fs
 from tests.fuzz._support import (
     HUGE_INTS,
     Json,
@@ -27,37 +28,15 @@ from tests.fuzz._support import (
     update_at,
 )
 
-SLAVE_LISTINGS = [
-    "asgard-recorded/agents_list_raw_fields.json",
-    "asgard-recorded/agents_multi_owner.json",
-    "asgard-recorded/api/tasks/one_slave_json_id_2084863b-12d1-4319-b515-992eab91a53d-S1.json",
-    "mesos/asgard-plugin-mesos-metrics/master-slaves.json",
-    "mesos/datadog-integrations-core/master-state.json",
-    "mesos/datadog-integrations-core/master-state-summary.json",
-    "mesos/mesosphere-mesos-cli/master-state.json",
-]
+SLAVE_LISTINGS = fs.MESOS_SLAVE_LISTINGS
 AGENT_INFOS = fixture_names("asgard-recorded/agents", "*/info.json")
-TASK_LISTINGS = [
-    "asgard-recorded/api/tasks/one_task_json_namespace_dev.json",
-    "asgard-recorded/api/tasks/task_info_namespace_dev_task_id_infra_mongodb_mongodb1.2580925d-0129-11e8-9a03-6e85ded2ca1e.json",
-    "mesos/asgard-plugin-mesos-metrics/master-tasks.json",
-    "mesos/asgard-plugin-mesos-metrics/master-tasks-multiple-namespaces.json",
-]
+TASK_LISTINGS = fs.MESOS_TASK_LISTINGS
 CONTAINERS = [
     *fixture_names("asgard-recorded/agents", "*/containers.json"),
     "mesos/mesosphere-mesos-cli/agent-monitor-statistics.json",
 ]
-STATES = [
-    "mesos/datadog-integrations-core/master-state.json",
-    "mesos/datadog-integrations-core/master-state-summary.json",
-    "mesos/mesosphere-mesos-cli/master-state.json",
-]
-AGENT_STATES = [
-    "asgard-recorded/api/tasks/slave_state_id_2084863b-12d1-4319-b515-992eab91a53d-S1.json",
-    "mesos/asgard-events-indexer/agent-state.json",
-    "mesos/datadog-integrations-core/agent-state.json",
-    "mesos/mesosphere-mesos-cli/agent-state.json",
-]
+STATES = [*fs.MESOS_STATES, "mesos/datadog-integrations-core/master-state-summary.json"]
+AGENT_STATES = fs.MESOS_AGENT_STATES
 FILE_READS = ["asgard-recorded/api/tasks/task_file_read_response.json"]
 EVERYTHING = sorted(
     {*SLAVE_LISTINGS, *AGENT_INFOS, *TASK_LISTINGS, *CONTAINERS, *AGENT_STATES, *FILE_READS}

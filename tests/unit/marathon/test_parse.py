@@ -14,62 +14,20 @@ from asgard.errors import MalformedResponseError, TenancyViolationError
 from asgard.marathon import _parse
 from asgard.models import App, ClusterInfo, DeploymentAction, HealthCheckProtocol, TaskState
 from asgard.models._checks import SERVER_OWNED_KEYS
+from tests import fixture_sets as fs
 from tests.conftest import SHARED_FIXTURES, load_fixture
 from tests.unit.marathon._data import CLUSTER, DEV, OPS, VERSION, app_into, listing_into
 
-APP_LISTINGS = [
-    "marathon/api-examples/app_list.json",
-    "marathon/api-examples-v1.4/app_list.json",
-    "asgard-recorded/requests/get-v2apps-all-apps.json",
-]
-GROUPS = [
-    "marathon/api-examples/group.json",
-    "marathon/api-examples-v1.4/group.json",
-    "asgard-recorded/non_root_group_with_subgroups_and_apps.json",
-]
-# Group and app definitions as they are sent to Marathon: no version of their own.
-GROUP_DEFINITIONS = [
-    "marathon/benchmark/group-100-apps.json",
-    "marathon/system-tests/group-sleep-group.json",
-    "marathon/dcos-cli/request-group-complicated.json",
-]
-APP_DEFINITIONS = [
-    "marathon/api-examples/app.json",
-    "marathon/api-examples-v1.4/app.json",
-    "marathon/api-examples/app-check-http-example.json",
-    "marathon/dcos-cli/request-app-add-400.json",
-    *(
-        f"marathon/system-tests/app-{name}.json"
-        for name in (
-            "docker-http-server",
-            "healthcheck-and-volume",
-            "persistent-volume-app",
-            "private-ucr-docker-app",
-            "readiness-and-health-app",
-            "resident-docker-app",
-            "sleep-app",
-        )
-    ),
-]
+APP_LISTINGS = fs.MARATHON_APP_LISTINGS
+GROUPS = fs.MARATHON_GROUPS
+GROUP_DEFINITIONS = fs.MARATHON_GROUP_DEFINITIONS
+APP_DEFINITIONS = fs.MARATHON_APP_DEFINITIONS
 APP_DEFINITION_LISTS = ["marathon/api-examples/apps_create.json"]
-TASK_LISTINGS = [
-    "marathon/api-examples/tasks.json",
-    "marathon/api-examples/app_tasks.json",
-    "marathon/api-examples-v1.4/tasks.json",
-    "marathon/api-examples-v1.4/app_tasks.json",
-    "asgard-recorded/tasks/get.json",
-    "asgard-recorded/tasks/get_multi_namespace.json",
-    "asgard-recorded/tasks/get_single_namespace.json",
-    "asgard-recorded/tasks/get_single_infra_namespace.json",
-]
-QUEUES = [
-    "marathon/api-examples/queue.json",
-    "marathon/api-examples-v1.4/queue.json",
-    "asgard-recorded/queue/get.json",
-]
+TASK_LISTINGS = fs.MARATHON_TASK_LISTINGS
+QUEUES = fs.MARATHON_QUEUES
 INFOS = ["marathon/api-examples/info.json", "marathon/api-examples-v1.4/info.json"]
-NEW_FORMAT_APP = "asgard-recorded/filters/app-json-new-format.json"
-TRIMMED_GROUP = "asgard-recorded/group_dev_namespace_with_apps_with_tasks.json"
+NEW_FORMAT_APP = fs.NEW_FORMAT_APP
+TRIMMED_GROUP = fs.TRIMMED_GROUP
 
 
 def group_apps(group: dict[str, Any]) -> list[dict[str, Any]]:

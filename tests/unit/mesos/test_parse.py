@@ -14,35 +14,15 @@ import pytest
 from asgard.errors import MalformedResponseError
 from asgard.mesos import _parse
 from asgard.models import Resources, TaskState
+from tests import fixture_sets as fs
 from tests.conftest import SHARED_FIXTURES, load_fixture
 
 AGENT_DIRS = sorted(p.name for p in (SHARED_FIXTURES / "asgard-recorded/agents").iterdir())
 
-SLAVE_LISTINGS = [
-    "asgard-recorded/agents_list_raw_fields.json",
-    "asgard-recorded/agents_multi_owner.json",
-    "asgard-recorded/api/tasks/one_slave_json_id_2084863b-12d1-4319-b515-992eab91a53d-S1.json",
-    "mesos/asgard-plugin-mesos-metrics/master-slaves.json",
-    "mesos/datadog-integrations-core/master-state.json",
-    "mesos/datadog-integrations-core/master-state-summary.json",
-    "mesos/mesosphere-mesos-cli/master-state.json",
-]
-TASK_LISTINGS = [
-    "asgard-recorded/api/tasks/one_task_json_namespace_dev.json",
-    "asgard-recorded/api/tasks/task_info_namespace_dev_task_id_infra_mongodb_mongodb1.2580925d-0129-11e8-9a03-6e85ded2ca1e.json",
-    "mesos/asgard-plugin-mesos-metrics/master-tasks.json",
-    "mesos/asgard-plugin-mesos-metrics/master-tasks-multiple-namespaces.json",
-]
-STATES = [
-    "mesos/datadog-integrations-core/master-state.json",
-    "mesos/mesosphere-mesos-cli/master-state.json",
-]
-AGENT_STATES = [
-    "asgard-recorded/api/tasks/slave_state_id_2084863b-12d1-4319-b515-992eab91a53d-S1.json",
-    "mesos/asgard-events-indexer/agent-state.json",
-    "mesos/datadog-integrations-core/agent-state.json",
-    "mesos/mesosphere-mesos-cli/agent-state.json",
-]
+SLAVE_LISTINGS = fs.MESOS_SLAVE_LISTINGS
+TASK_LISTINGS = fs.MESOS_TASK_LISTINGS
+STATES = fs.MESOS_STATES
+AGENT_STATES = fs.MESOS_AGENT_STATES
 
 
 @pytest.mark.parametrize("name", SLAVE_LISTINGS)
